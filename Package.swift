@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "hindsight",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hindsight", targets: ["hindsight"]),
+        .library(name: "HindsightCore", targets: ["HindsightCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // zlib: gzip input and CRC-32 record checksums.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // ncurses: imported only by HindsightTerminal.
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", providers: [.apt(["libncurses-dev"])]),
+        // Storage + replay core: no terminal code.
+        .target(
+            name: "HindsightCore",
+            dependencies: [
+                "CZlib",
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The explorer: app state, update, widgets drawing into a Buffer. No ncurses.
+        .target(name: "HindsightTUI", dependencies: ["HindsightCore"]),
+        // The only code that calls ncurses.
+        .target(name: "HindsightTerminal", dependencies: ["HindsightTUI", "CNcurses"]),
+        // The command-line tool: thin adapters over the core.
+        .executableTarget(
+            name: "hindsight",
+            dependencies: [
+                "HindsightCore", "HindsightTUI", "HindsightTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "HindsightCoreTests",
+            dependencies: ["HindsightCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "HindsightTUITests", dependencies: ["HindsightTUI", "HindsightCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "hindsightTests", dependencies: ["HindsightCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

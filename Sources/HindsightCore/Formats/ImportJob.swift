@@ -1,0 +1,65 @@
+/// Progress of a long import, for a progress line.
+public struct ImportProgress: Sendable {
+    public enum Phase: String, Sendable {
+        case reading = "reading"
+        case appending = "appending"
+    }
+
+    public var phase: Phase
+    /// Input bytes parsed so far, and in all.
+    public var bytesDone: Int
+    public var bytesTotal: Int
+    /// Events parsed (reading) or handled (appending) so far, and in all when known.
+    public var events: Int
+    public var eventsTotal: Int?
+
+    public init(phase: Phase, bytesDone: Int, bytesTotal: Int, events: Int, eventsTotal: Int?) {
+        self.phase = phase
+        self.bytesDone = bytesDone
+        self.bytesTotal = bytesTotal
+        self.events = events
+        self.eventsTotal = eventsTotal
+    }
+}
+
+/// What an import did.
+public struct ImportResult: Sendable {
+    public var format: InputFormat = .jsonl
+    /// Valid events read from the input.
+    public var events = 0
+    public var appended = 0
+    /// Events whose id was already in the log (or earlier in the input).
+    public var duplicates = 0
+    /// Events skipped with `--skip-invalid`.
+    public var invalid: [InvalidEvent] = []
+    /// Bytes of a torn tail the writer cut when it opened.
+    public var recoveredBytes = 0
+    public var firstOffset: Int64 = 0
+    public var nextOffset: Int64 = 0
+}
+
+/// Reads an input and appends its events to a log: all or nothing (unless invalid events are skipped),
+/// durable before it returns.
+public enum ImportJob {
+    public static func run(_ input: InputData, into writer: LogWriter, options: ImportOptions,
+                           progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportResult {
+        let total = input.bytes.count
+        let parsed = try EventImporter.parse(input, options: options) { bytes, events in
+            progress?(ImportProgress(phase: .reading, bytesDone: bytes, bytesTotal: total, events: events, eventsTotal: nil))
+        }
+        var result = ImportResult()
+        result.format = parsed.format
+        result.events = parsed.drafts.count
+        result.invalid = parsed.invalid
+        result.recoveredBytes = writer.recoveredBytes
+        let count = parsed.drafts.count
+        let report = try writer.append(parsed.drafts) { n in
+            progress?(ImportProgress(phase: .appending, bytesDone: total, bytesTotal: total, events: n, eventsTotal: count))
+        }
+        result.appended = report.appended
+        result.duplicates = report.duplicates
+        result.firstOffset = report.firstOffset
+        result.nextOffset = report.nextOffset
+        return result
+    }
+}

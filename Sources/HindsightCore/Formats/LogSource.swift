@@ -1,0 +1,131 @@
+import Crypto
+import Foundation
+
+/// How a command's SOURCE argument is opened.
+public struct SourceOptions: Sendable {
+    /// `--rules FILE`.
+    public var rulesPath: String?
+    /// Field flags and format for a JSONL source.
+    public var importOptions: ImportOptions
+    /// Where imported JSONL sources are cached (default: `$XDG_CACHE_HOME/hindsight` or `~/.cache/hindsight`).
+    public var cacheDirectory: String?
+
+    public init(rulesPath: String? = nil, importOptions: ImportOptions = ImportOptions(), cacheDirectory: String? = nil) {
+        self.rulesPath = rulesPath
+        self.importOptions = importOptions
+        self.cacheDirectory = cacheDirectory
+    }
+}
+
+/// An opened source: a log to read and the rules to fold it with.
+public struct OpenedSource {
+    public let log: LogReader
+    public let rules: Rules
+    /// A short name for display (the file or directory name).
+    public let name: String
+    /// Where the rules came from (`--rules`, a file beside the source, the log, or the default).
+    public let rulesOrigin: String
+    /// Set when a JSONL source was imported now (not found in the cache).
+    public let importResult: ImportResult?
+}
+
+/// Opens a SOURCE: a log directory, or a JSONL (CloudEvents, kcat -J) file imported into a cache keyed by
+/// its content, so that the second open of the same file is instant.
+public enum LogSource {
+    public static func open(_ path: String, options: SourceOptions,
+                            progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> OpenedSource {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        if FileSystem.isDirectory(path) {
+            let log = try LogReader(directory: path)
+            let (rules, origin) = try resolveRules(options: options, beside: nil, stored: log.meta.rules)
+            return OpenedSource(log: log, rules: rules, name: name, rulesOrigin: origin, importResult: nil)
+        }
+        guard path == "-" || FileSystem.exists(path) else {
+            throw HindsightError(.notFound, "\(path): no such file or log directory", hint: "give a log directory or a JSONL file")
+        }
+        let (rules, origin) = try resolveRules(options: options, beside: path == "-" ? nil : path, stored: nil)
+        var importOptions = options.importOptions
+        if let fields = rules.fields {
+            // The rules' field mapping, overridden by explicit flags.
+            let given = importOptions.fields
+            var merged = fields
+            if importOptions.explicitFields.contains("key") { merged.key = given.key }
+            if importOptions.explicitFields.contains("type") { merged.type = given.type }
+            if importOptions.explicitFields.contains("id") { merged.id = given.id }
+            if importOptions.explicitFields.contains("time") { merged.time = given.time }
+            if importOptions.explicitFields.contains("data") { merged.data = given.data }
+            importOptions.fields = merged
+            importOptions.explicitFields.formUnion(fieldNames(in: rules.source))
+        }
+        let input = try InputData.read(path: path)
+        let cacheRoot = options.cacheDirectory ?? defaultCacheDirectory()
+        let key = cacheKey(input: input, options: importOptions)
+        let directory = cacheRoot + "/" + key
+        if FileSystem.exists(directory + "/" + LogMeta.fileName) {
+            let log = try LogReader(directory: directory)
+            return OpenedSource(log: log, rules: rules, name: name, rulesOrigin: origin, importResult: nil)
+        }
+        try FileSystem.makeDirectory(cacheRoot)
+        let staging = directory + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let writer = try LogWriter(directory: staging, create: true, fields: importOptions.fields)
+        let result = try ImportJob.run(input, into: writer, options: importOptions, progress: progress)
+        if rules.source != Rules.mergeAll.source { try writer.storeRules(rules.source) }
+        writer.close()
+        if rename(staging, directory) != 0 && !FileSystem.exists(directory + "/" + LogMeta.fileName) {
+            throw HindsightError(.io, "cannot move the imported log into the cache at \(directory)", hint: "check that \(cacheRoot) is writable")
+        }
+        let log = try LogReader(directory: directory)
+        return OpenedSource(log: log, rules: rules, name: name, rulesOrigin: origin, importResult: result)
+    }
+
+    static func fieldNames(in rules: JSON) -> Set<String> {
+        guard case .object(let o)? = rules["fields"] else { return [] }
+        return Set(o.keys)
+    }
+
+    /// `$XDG_CACHE_HOME/hindsight`, else `~/.cache/hindsight`.
+    public static func defaultCacheDirectory() -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/hindsight" }
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSTemporaryDirectory()
+        return home + "/.cache/hindsight"
+    }
+
+    /// The cache entry name: a hash of the input's bytes and of everything that shapes its import.
+    static func cacheKey(input: InputData, options: ImportOptions) -> String {
+        var hasher = SHA256()
+        hasher.update(data: input.bytes)
+        let shape = "format=\(LogMeta.currentFormat);record=\(RecordFormat.version);fields=\(JSONSerializer.compact(options.fields.toJSON()));explicit=\(options.explicitFields.sorted());input=\(options.format.rawValue);skip=\(options.skipInvalid)"
+        hasher.update(data: Array(shape.utf8))
+        return ChainHash(bytes: Array(hasher.finalize().prefix(16))).hex
+    }
+
+    /// The rules to fold with: `--rules`, else `NAME.rules.json` beside a JSONL source, else the log's
+    /// stored rules, else merge everything.
+    public static func resolveRules(options: SourceOptions, beside path: String?, stored: JSON?) throws -> (Rules, String) {
+        if let rulesPath = options.rulesPath {
+            guard FileSystem.exists(rulesPath) else {
+                throw HindsightError(.notFound, "rules file \(rulesPath) does not exist", hint: "check the --rules path")
+            }
+            return (try Rules.parse(try FileSystem.readAll(rulesPath), name: rulesPath), rulesPath)
+        }
+        if let path, let beside = rulesFile(beside: path), FileSystem.exists(beside) {
+            return (try Rules.parse(try FileSystem.readAll(beside), name: beside), beside)
+        }
+        if let stored {
+            return (try Rules(json: stored), "stored with the log")
+        }
+        return (Rules.mergeAll, "default (merge patch)")
+    }
+
+    /// `dir/NAME.rules.json` for `dir/NAME.jsonl` (also `.json`, `.ndjson`, with or without `.gz`).
+    public static func rulesFile(beside path: String) -> String? {
+        var base = path
+        if base.hasSuffix(".gz") { base = String(base.dropLast(3)) }
+        for ext in [".jsonl", ".ndjson", ".json"] where base.hasSuffix(ext) {
+            return String(base.dropLast(ext.count)) + ".rules.json"
+        }
+        return base + ".rules.json"
+    }
+}

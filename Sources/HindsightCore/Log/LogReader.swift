@@ -1,0 +1,461 @@
+/// What lies after the last whole record of a log.
+public enum LogTail: Sendable, Equatable {
+    /// The log ends with a whole record.
+    case clean
+    /// A torn (partly written) tail of `bytes` bytes after offset `offset - 1`, left by a crash;
+    /// readers ignore it and the next writer cuts it.
+    case torn(segment: String, position: Int, bytes: Int)
+    /// A damaged record at `offset` followed by more data: not a crash tail. `verify` reports it.
+    case damaged(segment: String, offset: Int64, reason: String)
+}
+
+/// Read-only access to a log directory. Opening reads the directory, `log.json` and the last
+/// segment's index and tail; records are read on demand through the sparse indexes.
+///
+/// Never writes to the log. Not thread-safe: use one reader per thread.
+public final class LogReader {
+    public let directory: String
+    public let meta: LogMeta
+    /// Number of whole records readable now.
+    public private(set) var count: Int64 = 0
+    /// What follows the last whole record.
+    public private(set) var tail: LogTail = .clean
+
+    final class Segment {
+        let files: SegmentFiles
+        var file: SegmentFile?
+        var index: [IndexEntry]?
+        var keys: HashIndex?
+        var ids: HashIndex?
+        /// Records in the segment (for sealed segments: from the next segment's base offset).
+        var count: Int = 0
+        /// Bytes of whole records.
+        var validSize: Int = 0
+        /// Running maximum event time after the segment's last record, when known.
+        var endMaxTime: Int64?
+        var lastHash: ChainHash?
+
+        init(files: SegmentFiles) { self.files = files }
+        var base: Int64 { files.base }
+    }
+
+    var segments: [Segment] = []
+
+    /// Opens a log directory for reading.
+    public init(directory: String) throws {
+        self.directory = directory
+        self.meta = try LogMeta.read(directory: directory)
+        try load()
+    }
+
+    private func load() throws {
+        let bases = try SegmentFiles.list(directory: directory)
+        segments = bases.map { Segment(files: SegmentFiles(directory: directory, base: $0)) }
+        for (i, s) in segments.enumerated().dropLast() {
+            s.count = Int(segments[i + 1].base - s.base)
+        }
+        if let last = segments.last {
+            try scanTail(last)
+            count = last.base + Int64(last.count)
+        } else {
+            count = 0
+            tail = .clean
+        }
+    }
+
+    /// Looks for records appended since the last call (follow mode); returns whether the log grew.
+    @discardableResult
+    public func refresh() throws -> Bool {
+        let before = count
+        let bases = try SegmentFiles.list(directory: directory)
+        let known = segments.map(\.base)
+        if bases != known {
+            var newSegments: [Segment] = []
+            for base in bases {
+                if let existing = segments.first(where: { $0.base == base }) { newSegments.append(existing) } else {
+                    newSegments.append(Segment(files: SegmentFiles(directory: directory, base: base)))
+                }
+            }
+            segments = newSegments
+            for (i, s) in segments.enumerated().dropLast() {
+                s.count = Int(segments[i + 1].base - s.base)
+                if s.validSize == 0, let size = try? segmentFile(s).file.size() { s.validSize = size }
+            }
+        }
+        if let last = segments.last {
+            last.file?.invalidate()
+            try scanTail(last)
+            count = last.base + Int64(last.count)
+        }
+        return count != before
+    }
+
+    // MARK: Segments
+
+    func segmentFile(_ s: Segment) throws -> SegmentFile {
+        if let f = s.file { return f }
+        let f = try SegmentFile(files: s.files)
+        s.file = f
+        if s !== segments.last, s.validSize == 0 { s.validSize = try f.file.size() }
+        return f
+    }
+
+    /// The position of the segment holding `offset`.
+    func segmentIndex(for offset: Int64) -> Int? {
+        var lo = 0, hi = segments.count - 1
+        var found: Int?
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if segments[mid].base <= offset { found = mid; lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return found
+    }
+
+    /// The sparse index of a segment, loaded and checked, or rebuilt from its records.
+    func sparseIndex(_ i: Int) throws -> [IndexEntry] {
+        let s = segments[i]
+        if let index = s.index { return index }
+        let f = try segmentFile(s)
+        let size = try f.file.size()
+        if let entries = loadIndexFiles(s, segmentSize: size), try spotCheck(entries, in: s, f: f, size: size) {
+            s.index = entries
+            return entries
+        }
+        let rebuilt = try rebuildIndex(i)
+        s.index = rebuilt
+        return rebuilt
+    }
+
+    private func loadIndexFiles(_ s: Segment, segmentSize: Int) -> [IndexEntry]? {
+        guard let offsets = try? FileSystem.readAll(s.files.offsetIndex), let times = try? FileSystem.readAll(s.files.timeIndex) else { return nil }
+        guard let entries = SparseIndex.decode(offsetFile: offsets, timeFile: times, segmentSize: segmentSize) else { return nil }
+        if segmentSize > 0 && entries.isEmpty { return nil }
+        return entries
+    }
+
+    /// The record at the last entry must decode with the offset the entry names.
+    private func spotCheck(_ entries: [IndexEntry], in s: Segment, f: SegmentFile, size: Int) throws -> Bool {
+        guard let last = entries.last else { return size == 0 }
+        if s !== segments.last, Int64(last.relativeOffset) >= Int64(s.count) { return false }
+        let decoded = try f.decode(at: Int(last.position), expectedOffset: s.base + Int64(last.relativeOffset), limit: size, verifyChecksum: false)
+        if case .record = decoded { return true }
+        return false
+    }
+
+    /// Rebuilds a segment's sparse index by walking its record frames.
+    func rebuildIndex(_ i: Int) throws -> [IndexEntry] {
+        let s = segments[i]
+        let f = try segmentFile(s)
+        var maxTime = i == 0 ? Int64.min : try endMaxTime(i - 1)
+        let size = try f.file.size()
+        var entries: [IndexEntry] = []
+        var position = 0
+        var rel: Int64 = 0
+        var lastEntryPosition = -SparseIndex.interval
+        while position < size {
+            guard case .record(let r, let recordSize) = try f.decode(at: position, expectedOffset: s.base + rel, limit: size, verifyChecksum: false) else { break }
+            maxTime = max(maxTime, r.eventTime.microseconds)
+            if position - lastEntryPosition >= SparseIndex.interval {
+                entries.append(IndexEntry(relativeOffset: UInt32(rel), position: UInt32(position), maxTime: maxTime))
+                lastEntryPosition = position
+            }
+            position += recordSize
+            rel += 1
+        }
+        return entries
+    }
+
+    /// The running maximum event time after segment `i`'s last record.
+    func endMaxTime(_ i: Int) throws -> Int64 {
+        let s = segments[i]
+        if let t = s.endMaxTime { return t }
+        let index = try sparseIndex(i)
+        guard let last = index.last else {
+            let t = i == 0 ? Int64.min : try endMaxTime(i - 1)
+            s.endMaxTime = t
+            return t
+        }
+        var maxTime = last.maxTime
+        let f = try segmentFile(s)
+        let limit = s === segments.last ? s.validSize : try f.file.size()
+        var position = Int(last.position)
+        var rel = Int64(last.relativeOffset)
+        while position < limit {
+            guard case .record(let r, let size) = try f.decode(at: position, expectedOffset: s.base + rel, limit: limit, verifyChecksum: false) else { break }
+            maxTime = max(maxTime, r.eventTime.microseconds)
+            position += size
+            rel += 1
+        }
+        s.endMaxTime = maxTime
+        return maxTime
+    }
+
+    /// Finds the end of the last segment's whole records, scanning from its last index entry.
+    private func scanTail(_ s: Segment) throws {
+        let i = segments.count - 1
+        let f = try segmentFile(s)
+        let size = try f.file.size()
+        s.index = nil
+        s.endMaxTime = nil
+        s.keys = nil
+        s.ids = nil
+        var entries = (try? sparseIndex(i)) ?? []
+        // The index may point into a torn tail; keep only entries that decode.
+        while let last = entries.last {
+            if case .record = try f.decode(at: Int(last.position), expectedOffset: s.base + Int64(last.relativeOffset), limit: size) { break }
+            entries.removeLast()
+        }
+        s.index = entries
+        var position = Int(entries.last?.position ?? 0)
+        var rel = Int64(entries.last?.relativeOffset ?? 0)
+        var maxTime: Int64
+        if let t = entries.last?.maxTime { maxTime = t } else { maxTime = i == 0 ? Int64.min : try endMaxTime(i - 1) }
+        var lastHash: ChainHash?
+        var lastEntryPosition = position
+        tail = .clean
+        while position < size {
+            let decoded = try f.decode(at: position, expectedOffset: s.base + rel, limit: size)
+            switch decoded {
+            case .record(let r, let recordSize):
+                maxTime = max(maxTime, r.eventTime.microseconds)
+                if position - lastEntryPosition >= SparseIndex.interval {
+                    s.index?.append(IndexEntry(relativeOffset: UInt32(rel), position: UInt32(position), maxTime: maxTime))
+                    lastEntryPosition = position
+                }
+                lastHash = r.hash
+                position += recordSize
+                rel += 1
+                continue
+            case .incomplete:
+                tail = .torn(segment: s.files.log, position: position, bytes: size - position)
+            case .newerVersion(let v):
+                throw HindsightError(.unsupported, "\(s.files.log): record at offset \(s.base + rel) has format version \(v), written by a newer hindsight",
+                                     hint: "upgrade hindsight to read this log")
+            case .corrupt(let reason):
+                if try followedByValidRecord(f, at: position, offset: s.base + rel, size: size) {
+                    tail = .damaged(segment: s.files.log, offset: s.base + rel, reason: reason)
+                } else {
+                    tail = .torn(segment: s.files.log, position: position, bytes: size - position)
+                }
+            }
+            break
+        }
+        if s.index?.isEmpty ?? true, position > 0 {
+            s.index = [IndexEntry(relativeOffset: 0, position: 0, maxTime: maxTime)]
+        }
+        s.validSize = position
+        s.count = Int(rel)
+        s.endMaxTime = maxTime
+        s.lastHash = lastHash
+    }
+
+    /// Whether the frame at `position` (which failed its check) is followed by a valid record: then the
+    /// damage is inside the log, not a torn tail.
+    private func followedByValidRecord(_ f: SegmentFile, at position: Int, offset: Int64, size: Int) throws -> Bool {
+        guard let frame = try f.frameSize(at: position, limit: size), position + frame < size else { return false }
+        if case .record = try f.decode(at: position + frame, expectedOffset: offset + 1, limit: size) { return true }
+        return false
+    }
+
+    // MARK: Reading records
+
+    /// The byte position of `offset` in its segment, found through the sparse index.
+    func locate(_ offset: Int64) throws -> (segment: Int, position: Int) {
+        guard offset >= 0, offset < count, let i = segmentIndex(for: offset) else {
+            throw HindsightError(.notFound, "offset \(offset) is not in the log (it has \(count) records: 0...\(max(0, count - 1)))")
+        }
+        let s = segments[i]
+        let f = try segmentFile(s)
+        let rel = offset - s.base
+        let index = try sparseIndex(i)
+        let entry = SparseIndex.floorEntry(index, relativeOffset: UInt32(rel))
+        var position = Int(entry?.position ?? 0)
+        var current = Int64(entry?.relativeOffset ?? 0)
+        let limit = limitOf(s, f)
+        while current < rel {
+            guard let size = try f.frameSize(at: position, limit: limit) else {
+                throw HindsightError(.corrupt, "\(s.files.log): cannot frame the record at offset \(s.base + current) (byte \(position))",
+                                     hint: "run hindsight verify on the log")
+            }
+            position += size
+            current += 1
+        }
+        return (i, position)
+    }
+
+    private func limitOf(_ s: Segment, _ f: SegmentFile) -> Int {
+        s === segments.last ? s.validSize : max(s.validSize, (try? f.file.size()) ?? 0)
+    }
+
+    /// The record at `offset`.
+    /// - Complexity: one index lookup plus at most one index interval of frames.
+    public func record(at offset: Int64) throws -> Record {
+        let (i, position) = try locate(offset)
+        let s = segments[i]
+        let f = try segmentFile(s)
+        return try decodeChecked(f, s, at: position, offset: offset).0
+    }
+
+    private func decodeChecked(_ f: SegmentFile, _ s: Segment, at position: Int, offset: Int64) throws -> (Record, Int) {
+        switch try f.decode(at: position, expectedOffset: offset, limit: limitOf(s, f)) {
+        case .record(let r, let size): return (r, size)
+        case .incomplete:
+            throw HindsightError(.corrupt, "\(s.files.log): the record at offset \(offset) is cut short", hint: "run hindsight verify on the log")
+        case .corrupt(let reason):
+            throw HindsightError(.corrupt, "\(s.files.log): the record at offset \(offset) is damaged (\(reason))", hint: "run hindsight verify on the log")
+        case .newerVersion(let v):
+            throw HindsightError(.unsupported, "\(s.files.log): the record at offset \(offset) has format version \(v), written by a newer hindsight",
+                                 hint: "upgrade hindsight to read this log")
+        }
+    }
+
+    /// Calls `body` with each record from `start` up to (not including) `end`, in order; stops early when
+    /// `body` returns false.
+    public func forEach(from start: Int64, to end: Int64? = nil, _ body: (Record) throws -> Bool) throws {
+        let stop = min(end ?? count, count)
+        guard start < stop else { return }
+        var (i, position) = try locate(max(0, start))
+        var offset = max(0, start)
+        while offset < stop {
+            let s = segments[i]
+            let f = try segmentFile(s)
+            let segmentEnd = min(stop, s.base + Int64(s.count))
+            while offset < segmentEnd {
+                let (record, size) = try decodeChecked(f, s, at: position, offset: offset)
+                if try !body(record) { return }
+                position += size
+                offset += 1
+            }
+            i += 1
+            position = 0
+            if i >= segments.count { break }
+        }
+    }
+
+    /// The records `start ..< end`.
+    public func records(_ range: Range<Int64>) throws -> [Record] {
+        var out: [Record] = []
+        out.reserveCapacity(Int(min(Int64(100_000), Int64(range.count))))
+        try forEach(from: range.lowerBound, to: range.upperBound) { out.append($0); return true }
+        return out
+    }
+
+    /// The hash naming the whole history: the last record's chain hash (32 zero bytes for an empty log).
+    public func headHash() throws -> ChainHash {
+        guard count > 0 else { return .genesis }
+        return try record(at: count - 1).hash
+    }
+
+    // MARK: Time
+
+    /// The last offset whose running-maximum event time is at or before `time` (as Kafka's
+    /// offsetsForTimes); nil when even the first record is later ("before the first event").
+    /// - Complexity: a binary search over segments and index entries, then at most one index interval of records.
+    public func offset(atOrBefore time: Timestamp) throws -> Int64? {
+        let t = time.microseconds
+        guard count > 0 else { return nil }
+        // The last segment whose first record's running max is <= t.
+        var lo = 0, hi = segments.count - 1
+        var seg: Int?
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let index = try sparseIndex(mid)
+            if let first = index.first, first.maxTime <= t {
+                seg = mid
+                lo = mid + 1
+            } else if index.isEmpty {
+                hi = mid - 1
+            } else {
+                hi = mid - 1
+            }
+        }
+        guard let i = seg else { return nil }
+        let s = segments[i]
+        let index = try sparseIndex(i)
+        guard let entry = SparseIndex.floorEntry(index, time: t) else { return nil }
+        var answer = s.base + Int64(entry.relativeOffset)
+        var maxTime = entry.maxTime
+        let f = try segmentFile(s)
+        let limit = limitOf(s, f)
+        var position = Int(entry.position)
+        var offset = answer
+        // Step past the entry's own record, then forward while the running max stays <= t.
+        if case .record(_, let size) = try f.decode(at: position, expectedOffset: offset, limit: limit, verifyChecksum: false) {
+            position += size
+            offset += 1
+        }
+        while offset < s.base + Int64(s.count) {
+            guard case .record(let r, let size) = try f.decode(at: position, expectedOffset: offset, limit: limit, verifyChecksum: false) else { break }
+            maxTime = max(maxTime, r.eventTime.microseconds)
+            if maxTime > t { break }
+            answer = offset
+            position += size
+            offset += 1
+        }
+        return answer
+    }
+
+    // MARK: Keys and ids
+
+    /// A segment's key or id hash index: loaded and checked, else rebuilt from its records (in memory).
+    func hashIndex(_ i: Int, ids: Bool) throws -> HashIndex {
+        let s = segments[i]
+        if let cached = ids ? s.ids : s.keys { return cached }
+        let isLast = s === segments.last
+        var index: HashIndex?
+        if let bytes = try? FileSystem.readAll(ids ? s.files.ids : s.files.keys),
+            let decoded = HashIndex.decode(bytes, maxRelativeOffset: s.count > 0 ? UInt32(s.count - 1) : 0)
+        {
+            if decoded.count == s.count || (isLast && !decoded.sorted && decoded.count <= s.count) { index = decoded }
+        }
+        var result = index ?? HashIndex()
+        if result.count < s.count {
+            // Index the records the file does not cover (all of them when it was missing or bad).
+            if result.sorted { result = HashIndex() }
+            let from = s.base + Int64(result.count)
+            try forEach(from: from, to: s.base + Int64(s.count)) { r in
+                result.append(hash: HashIndex.hash(ids ? r.id : r.key), relativeOffset: UInt32(r.offset - s.base))
+                return true
+            }
+        }
+        if ids { s.ids = result } else { s.keys = result }
+        return result
+    }
+
+    /// The offsets of the records with this key, ascending (the versions of the record).
+    public func offsets(forKey key: String) throws -> [Int64] {
+        try offsets(matching: key, ids: false)
+    }
+
+    /// The offset of the record with this id, if any.
+    public func offset(forID id: String) throws -> Int64? {
+        try offsets(matching: id, ids: true).first
+    }
+
+    private func offsets(matching value: String, ids: Bool) throws -> [Int64] {
+        let h = HashIndex.hash(value)
+        var out: [Int64] = []
+        for i in segments.indices {
+            let index = try hashIndex(i, ids: ids)
+            for rel in index.lookup(h) {
+                let offset = segments[i].base + Int64(rel)
+                guard offset < count else { continue }
+                let r = try record(at: offset)
+                if (ids ? r.id : r.key) == value { out.append(offset) }
+            }
+        }
+        return out
+    }
+
+    /// Distinct keys with their record counts, in order of first appearance (a full scan).
+    public func keyCounts() throws -> [(key: String, count: Int)] {
+        var order: [String] = []
+        var counts: [String: Int] = [:]
+        try forEach(from: 0) { r in
+            if counts[r.key] == nil { order.append(r.key) }
+            counts[r.key, default: 0] += 1
+            return true
+        }
+        return order.map { ($0, counts[$0] ?? 0) }
+    }
+}

@@ -1,0 +1,222 @@
+/// One entry of a segment's sparse index: where a record starts and the running maximum event time there.
+struct IndexEntry: Sendable, Equatable {
+    /// Offset of the record relative to the segment's base offset.
+    var relativeOffset: UInt32
+    /// Byte position of the record in the segment file.
+    var position: UInt32
+    /// The largest event time of all records of the log up to and including this one.
+    var maxTime: Int64
+}
+
+/// A segment's sparse offset index (`.index`: u32 relative offset, u32 position) and time index
+/// (`.timeindex`: i64 running-maximum event time, u32 relative offset, u32 zero), as Kafka's.
+///
+/// An entry is written for the first record of a segment and then whenever `interval` bytes of records
+/// have passed since the previous entry. Both files are derived data: they are checked when loaded and
+/// rebuilt from the records when they fail.
+enum SparseIndex {
+    static let offsetEntrySize = 8
+    static let timeEntrySize = 16
+    /// Bytes of records between two index entries.
+    static let interval = 4096
+
+    static func encodeOffsetEntries(_ entries: ArraySlice<IndexEntry>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(entries.count * offsetEntrySize)
+        for e in entries {
+            RecordFormat.appendLE(e.relativeOffset, &out)
+            RecordFormat.appendLE(e.position, &out)
+        }
+        return out
+    }
+
+    static func encodeTimeEntries(_ entries: ArraySlice<IndexEntry>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(entries.count * timeEntrySize)
+        for e in entries {
+            RecordFormat.appendLE(UInt64(bitPattern: e.maxTime), &out)
+            RecordFormat.appendLE(e.relativeOffset, &out)
+            RecordFormat.appendLE(UInt32(0), &out)
+        }
+        return out
+    }
+
+    /// Decodes both files; nil when they fail the sanity check (sizes, monotonic entries, agreement, bounds).
+    static func decode(offsetFile: [UInt8], timeFile: [UInt8], segmentSize: Int) -> [IndexEntry]? {
+        guard offsetFile.count % offsetEntrySize == 0, timeFile.count % timeEntrySize == 0 else { return nil }
+        let n = offsetFile.count / offsetEntrySize
+        guard timeFile.count / timeEntrySize == n else { return nil }
+        var entries: [IndexEntry] = []
+        entries.reserveCapacity(n)
+        offsetFile.withUnsafeBytes { o in
+            timeFile.withUnsafeBytes { t in
+                for i in 0..<n {
+                    let rel = UInt32(littleEndian: o.loadUnaligned(fromByteOffset: i * 8, as: UInt32.self))
+                    let pos = UInt32(littleEndian: o.loadUnaligned(fromByteOffset: i * 8 + 4, as: UInt32.self))
+                    let time = Int64(littleEndian: t.loadUnaligned(fromByteOffset: i * 16, as: Int64.self))
+                    let trel = UInt32(littleEndian: t.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt32.self))
+                    if trel != rel { entries.removeAll(); return }
+                    entries.append(IndexEntry(relativeOffset: rel, position: pos, maxTime: time))
+                }
+            }
+        }
+        guard entries.count == n else { return nil }
+        if let first = entries.first, first.relativeOffset != 0 || first.position != 0 { return nil }
+        for i in entries.indices.dropFirst() {
+            let a = entries[i - 1], b = entries[i]
+            guard b.relativeOffset > a.relativeOffset, b.position > a.position, b.maxTime >= a.maxTime else { return nil }
+        }
+        if let last = entries.last, Int(last.position) >= segmentSize { return nil }
+        return entries
+    }
+
+    /// The last entry at or before `relativeOffset` (binary search).
+    static func floorEntry(_ entries: [IndexEntry], relativeOffset: UInt32) -> IndexEntry? {
+        var lo = 0, hi = entries.count - 1
+        var found: IndexEntry?
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].relativeOffset <= relativeOffset {
+                found = entries[mid]
+                lo = mid + 1
+            } else {
+                hi = mid - 1
+            }
+        }
+        return found
+    }
+
+    /// The last entry whose running-maximum time is at or before `time`.
+    static func floorEntry(_ entries: [IndexEntry], time: Int64) -> IndexEntry? {
+        var lo = 0, hi = entries.count - 1
+        var found: IndexEntry?
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].maxTime <= time {
+                found = entries[mid]
+                lo = mid + 1
+            } else {
+                hi = mid - 1
+            }
+        }
+        return found
+    }
+}
+
+/// A segment's hash index of keys (`.keys`) or ids (`.ids`): 64-bit FNV-1a hash -> relative offset.
+///
+/// Layout: a 16-byte header (`HSHX`, u8 version 1, u8 flags (bit 0: sorted), u16 0, u32 count, u32 0)
+/// then `count` entries of (u64 hash, u32 relative offset). The writer appends entries in offset order
+/// while a segment is active and rewrites them sorted by (hash, offset) when it seals the segment.
+/// A match is a candidate only: readers compare the record's actual key or id.
+struct HashIndex: Sendable {
+    static let headerSize = 16
+    static let entrySize = 12
+    static let magic: [UInt8] = Array("HSHX".utf8)
+
+    var hashes: [UInt64]
+    var offsets: [UInt32]
+    var sorted: Bool
+
+    init(hashes: [UInt64] = [], offsets: [UInt32] = [], sorted: Bool = false) {
+        self.hashes = hashes
+        self.offsets = offsets
+        self.sorted = sorted
+    }
+
+    var count: Int { hashes.count }
+
+    mutating func append(hash: UInt64, relativeOffset: UInt32) {
+        hashes.append(hash)
+        offsets.append(relativeOffset)
+    }
+
+    /// A copy sorted by (hash, offset).
+    func sortedCopy() -> HashIndex {
+        let order = hashes.indices.sorted { (hashes[$0], offsets[$0]) < (hashes[$1], offsets[$1]) }
+        return HashIndex(hashes: order.map { hashes[$0] }, offsets: order.map { offsets[$0] }, sorted: true)
+    }
+
+    /// Relative offsets whose hash equals `hash`, in increasing order.
+    func lookup(_ hash: UInt64) -> [UInt32] {
+        if sorted {
+            var lo = 0, hi = hashes.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if hashes[mid] < hash { lo = mid + 1 } else { hi = mid }
+            }
+            var out: [UInt32] = []
+            while lo < hashes.count && hashes[lo] == hash {
+                out.append(offsets[lo])
+                lo += 1
+            }
+            return out
+        }
+        var out: [UInt32] = []
+        for i in hashes.indices where hashes[i] == hash { out.append(offsets[i]) }
+        return out
+    }
+
+    func encode() -> [UInt8] {
+        var out: [UInt8] = HashIndex.magic
+        out.append(1)
+        out.append(sorted ? 1 : 0)
+        RecordFormat.appendLE(UInt16(0), &out)
+        RecordFormat.appendLE(UInt32(count), &out)
+        RecordFormat.appendLE(UInt32(0), &out)
+        out.reserveCapacity(HashIndex.headerSize + count * HashIndex.entrySize)
+        for i in 0..<count {
+            RecordFormat.appendLE(hashes[i], &out)
+            RecordFormat.appendLE(offsets[i], &out)
+        }
+        return out
+    }
+
+    /// The header bytes for an unsorted index of `count` entries (rewritten as entries are appended).
+    static func header(count: Int, sorted: Bool) -> [UInt8] {
+        var out: [UInt8] = magic
+        out.append(1)
+        out.append(sorted ? 1 : 0)
+        RecordFormat.appendLE(UInt16(0), &out)
+        RecordFormat.appendLE(UInt32(count), &out)
+        RecordFormat.appendLE(UInt32(0), &out)
+        return out
+    }
+
+    /// Decodes a file; nil when it fails the sanity check. Entries beyond the header's count are ignored
+    /// (a crash between appending entries and updating the count).
+    static func decode(_ bytes: [UInt8], maxRelativeOffset: UInt32?) -> HashIndex? {
+        guard bytes.count >= headerSize, Array(bytes[0..<4]) == magic, bytes[4] == 1 else { return nil }
+        return bytes.withUnsafeBytes { raw -> HashIndex? in
+            let sorted = raw[5] & 1 == 1
+            let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+            guard headerSize + count * entrySize <= raw.count else { return nil }
+            var index = HashIndex(sorted: sorted)
+            index.hashes.reserveCapacity(count)
+            index.offsets.reserveCapacity(count)
+            var previous: (UInt64, UInt32)?
+            for i in 0..<count {
+                let p = headerSize + i * entrySize
+                let h = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+                let o = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt32.self))
+                if let maxRelativeOffset, o > maxRelativeOffset { return nil }
+                if sorted, let prev = previous, (h, o) < prev { return nil }
+                if !sorted, o != UInt32(i) { return nil }  // unsorted entries are one per record, in order
+                previous = (h, o)
+                index.hashes.append(h)
+                index.offsets.append(o)
+            }
+            return index
+        }
+    }
+
+    /// 64-bit FNV-1a of a string's UTF-8 bytes (stable across processes and machines).
+    static func hash(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+}

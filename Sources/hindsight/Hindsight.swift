@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import HindsightCore
+
+@main
+struct Hindsight: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hindsight",
+        abstract: "A terminal time-travel explorer for immutable event logs.",
+        discussion: """
+            SOURCE is a log directory (made by `hindsight import`) or a JSONL / CloudEvents / kcat -J file,
+            which is imported into a cache keyed by its content (so the second open is instant).
+
+            Examples:
+              hindsight sample-data/bank-account.jsonl          open the explorer
+              hindsight import events.jsonl --log bank.log      append events to a log
+              hindsight state bank.log --at 2026-11-21T15:00:00Z --key acct-1
+              hindsight history bank.log --key acct-1
+              hindsight diff bank.log --key acct-1 --from v1 --to v3
+              hindsight verify bank.log
+            """,
+        version: HindsightVersion.string,
+        subcommands: [Open.self, Import.self, Events.self, State.self, History.self, Diff.self, Verify.self],
+        defaultSubcommand: Open.self
+    )
+
+    /// Runs the command; a `HindsightError` becomes one line on stderr and its exit status.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as HindsightError {
+            Output.flush()
+            Output.error(error)
+            Foundation.exit(error.code.exitStatus)
+        } catch {
+            Output.flush()
+            exit(withError: error)
+        }
+        Output.flush()
+    }
+}
+
+enum HindsightVersion {
+    static let string = "0.1.0"
+}
