@@ -42,7 +42,11 @@ let package = Package(
         ),
         .testTarget(
             name: "HindsightCoreTests",
-            dependencies: ["HindsightCore", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: [
+                "HindsightCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "HindsightTUITests", dependencies: ["HindsightTUI", "HindsightCore"], exclude: ["Snapshots"]),
         .testTarget(name: "hindsightTests", dependencies: ["HindsightCore"]),

@@ -200,9 +200,9 @@ public final class LogReader {
         s.keys = nil
         s.ids = nil
         var entries = (try? sparseIndex(i)) ?? []
-        // The index may point into a torn tail; keep only entries that decode.
+        // The index may point into a torn tail; keep only entries whose record frame decodes.
         while let last = entries.last {
-            if case .record = try f.decode(at: Int(last.position), expectedOffset: s.base + Int64(last.relativeOffset), limit: size) { break }
+            if case .record = try f.decode(at: Int(last.position), expectedOffset: s.base + Int64(last.relativeOffset), limit: size, verifyChecksum: false) { break }
             entries.removeLast()
         }
         s.index = entries
@@ -212,8 +212,9 @@ public final class LogReader {
         if let t = entries.last?.maxTime { maxTime = t } else { maxTime = i == 0 ? Int64.min : try endMaxTime(i - 1) }
         var lastHash: ChainHash?
         var lastEntryPosition = position
+        var damage: LogTail?
         tail = .clean
-        while position < size {
+        scan: while position < size {
             let decoded = try f.decode(at: position, expectedOffset: s.base + rel, limit: size)
             switch decoded {
             case .record(let r, let recordSize):
@@ -225,21 +226,26 @@ public final class LogReader {
                 lastHash = r.hash
                 position += recordSize
                 rel += 1
-                continue
             case .incomplete:
                 tail = .torn(segment: s.files.log, position: position, bytes: size - position)
+                break scan
             case .newerVersion(let v):
                 throw HindsightError(.unsupported, "\(s.files.log): record at offset \(s.base + rel) has format version \(v), written by a newer hindsight",
                                      hint: "upgrade hindsight to read this log")
             case .corrupt(let reason):
-                if try followedByValidRecord(f, at: position, offset: s.base + rel, size: size) {
-                    tail = .damaged(segment: s.files.log, offset: s.base + rel, reason: reason)
+                // Damage with valid records after it is not a crash tail: keep the record (reading it
+                // fails clearly) and go on; otherwise it is a torn tail.
+                if try followedByValidRecord(f, at: position, offset: s.base + rel, size: size), let frame = try f.frameSize(at: position, limit: size) {
+                    if damage == nil { damage = .damaged(segment: s.files.log, offset: s.base + rel, reason: reason) }
+                    position += frame
+                    rel += 1
                 } else {
                     tail = .torn(segment: s.files.log, position: position, bytes: size - position)
+                    break scan
                 }
             }
-            break
         }
+        if tail == .clean, let damage { tail = damage }
         if s.index?.isEmpty ?? true, position > 0 {
             s.index = [IndexEntry(relativeOffset: 0, position: 0, maxTime: maxTime)]
         }

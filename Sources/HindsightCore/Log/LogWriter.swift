@@ -152,8 +152,10 @@ public final class LogWriter {
         for i in 0..<sealedAtOpen {
             let s = reader.segments[i]
             let files = s.files
-            let offsetOK = FileSystem.exists(files.offsetIndex) && FileSystem.exists(files.timeIndex)
-            if !offsetOK || (try? FileSystem.readAll(files.offsetIndex)).map({ $0.count % SparseIndex.offsetEntrySize != 0 }) ?? true {
+            let size = (try? RawFile.openForReading(files.log).size()) ?? 0
+            let offsets = (try? FileSystem.readAll(files.offsetIndex)) ?? []
+            let times = (try? FileSystem.readAll(files.timeIndex)) ?? []
+            if SparseIndex.decode(offsetFile: offsets, timeFile: times, segmentSize: size)?.isEmpty ?? true {
                 let entries = try reader.rebuildIndex(i)
                 try FileSystem.writeAtomically(files.offsetIndex, SparseIndex.encodeOffsetEntries(entries[...]))
                 try FileSystem.writeAtomically(files.timeIndex, SparseIndex.encodeTimeEntries(entries[...]))
