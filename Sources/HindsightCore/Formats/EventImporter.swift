@@ -61,6 +61,9 @@ public enum EventImporter {
             units = lines.map { ("line \($0.number)", $0.range) }
         }
         var format = options.format
+        // Events without an id get a content hash; the n-th identical one gets "#n" so that repeats
+        // inside one input are all kept while a re-import of the same input appends nothing.
+        var derivedSeen: [String: Int] = [:]
         try input.bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
             for (n, unit) in units.enumerated() {
                 if n & 0x3FFF == 0 { progress?(unit.range.lowerBound, result.drafts.count) }
@@ -68,7 +71,14 @@ public enum EventImporter {
                 do {
                     if format == .auto { format = try detect(bytes) }
                     switch format {
-                    case .auto, .jsonl: result.drafts.append(try generic(bytes, options.fields))
+                    case .auto, .jsonl:
+                        var draft = try generic(bytes, options.fields)
+                        if draft.id.hasPrefix(derivedIDPrefix) {
+                            let n = derivedSeen[draft.id, default: 0] + 1
+                            derivedSeen[draft.id] = n
+                            if n > 1 { draft.id += "#\(n)" }
+                        }
+                        result.drafts.append(draft)
                     case .cloudevents: result.drafts.append(try cloudEvent(bytes, options))
                     case .kcat: result.drafts.append(try kcat(bytes, options))
                     }
@@ -217,8 +227,10 @@ public enum EventImporter {
     /// A deterministic id for an event that has none: `sha256:` and the first 128 bits of the hash of its bytes.
     static func derivedID(_ bytes: UnsafeRawBufferPointer) -> String {
         let digest = SHA256.hash(data: bytes)
-        return "sha256:" + ChainHash(bytes: Array(digest.prefix(16))).hex
+        return derivedIDPrefix + ChainHash(bytes: Array(digest.prefix(16))).hex
     }
+
+    static let derivedIDPrefix = "sha256:"
 
     // MARK: CloudEvents
 
