@@ -49,7 +49,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HindsightTUITests", dependencies: ["HindsightTUI", "HindsightCore"], exclude: ["Snapshots"]),
-        .testTarget(name: "hindsightTests", dependencies: ["HindsightCore"]),
+        // Runs the real binary (built as a dependency): scripted commands, and the explorer inside tmux.
+        .testTarget(name: "hindsightTests", dependencies: ["hindsight", "HindsightCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,6 +19,9 @@ import Darwin
 /// (a reset sequence saved at start via `write`, the saved modes via `tcsetattr`) and exits with
 /// 128 + signal. A crash signal (SEGV, ILL, TRAP, ABRT...) restores the same way, then hands the
 /// signal to the previous handler (Swift's backtracer). See `shim.h`.
+///
+/// Use one started `NcursesTerminal` per process at a time (signal handlers and curses' current
+/// screen are process-wide).
 public final class NcursesTerminal: Terminal {
     /// Settings fixed at creation.
     public struct Options: Sendable {
@@ -88,12 +91,18 @@ public final class NcursesTerminal: Terminal {
         _ = hs_save_termios()
         // Before newterm, so ncurses sees our SIGINT/SIGTERM handlers and does not install its own.
         hs_install_signal_handlers()
-        guard let screen = newterm(nil, hs_stdout(), hs_stdin()), let window = hs_stdscr() else {
+        guard let screen = newterm(nil, hs_stdout(), hs_stdin()) else {
             hs_restore_signal_handlers()
             let term = getenv("TERM").map { String(cString: $0) } ?? "unset"
             throw TerminalError(
                 .setupFailed,
                 "hindsight: cannot set up the terminal (TERM=\(term)); set TERM to your terminal's type, e.g. TERM=xterm-256color")
+        }
+        guard let window = hs_stdscr() else {
+            endwin()
+            delscreen(screen)
+            hs_restore_signal_handlers()
+            throw TerminalError(.setupFailed, "hindsight: ncurses set up no screen window")
         }
         self.screen = screen
         self.currentWindow = window

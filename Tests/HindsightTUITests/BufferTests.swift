@@ -54,7 +54,7 @@ struct BufferTests {
         var buffer = Buffer(width: 4, height: 1)
         buffer.put("xxxx", x: 0, y: 0)
         #expect(buffer.put("世界", x: -1, y: 0) == 4)
-        #expect(buffer.plainLines() == [" 界 "])
+        #expect(buffer.plainLines() == [" 界x"])
         #expect(buffer[1, 0].symbol == "界")
     }
 

@@ -43,20 +43,29 @@ public enum DiffText {
     /// For example `balance: 80 → 130, items +1`: changed values as `path: old → new`, added
     /// members as `+path: value`, removed members as `-path`, array elements counted per array
     /// (`items +2 -1`), a created record as `created`, a deleted one as `deleted`. Paths are dotted
-    /// (``dottedPath(_:)``). When the parts do not all fit, the summary ends with `… +N more`.
+    /// (``dottedPath(_:in:)``). When the parts do not all fit, the summary ends with `… +N more`.
     /// Nothing changed gives `no changes`.
-    public static func summary(_ changes: [StructuralDiff.Change], maxWidth: Int = 80) -> String {
-        let parts = summaryParts(changes)
+    ///
+    /// - Complexity: O(number of changes × path depth).
+    /// - Parameter document: the newer version (the diff's `b`), if known; it tells array indices
+    ///   from member names made of digits. Without it, such tokens are taken for indices.
+    public static func summary(_ changes: [StructuralDiff.Change], in document: JSON? = nil, maxWidth: Int = 80) -> String {
+        let parts = summaryParts(changes, in: document)
         if parts.isEmpty { return fit("no changes", maxWidth) }
         let full = parts.joined(separator: ", ")
         if TextSafety.displayWidth(full) <= maxWidth { return full }
-        var kept = parts.count - 1
-        while kept > 0 {
-            let candidate = parts[..<kept].joined(separator: ", ") + ", … +\(parts.count - kept) more"
-            if TextSafety.displayWidth(candidate) <= maxWidth { return candidate }
-            kept -= 1
+        // Keep the longest run of leading parts that still leaves room for the "… +N more" tail.
+        func tail(_ left: Int) -> String { ", … +\(left) more" }
+        var kept = 0
+        var width = 0
+        while kept < parts.count - 1 {
+            let next = width + (kept > 0 ? 2 : 0) + TextSafety.displayWidth(parts[kept])
+            if next + TextSafety.displayWidth(tail(parts.count - kept - 1)) > maxWidth { break }
+            width = next
+            kept += 1
         }
-        return fit(full, maxWidth)
+        if kept == 0 { return fit(full, maxWidth) }
+        return parts[..<kept].joined(separator: ", ") + tail(parts.count - kept)
     }
 
     /// Cuts already-safe text to `width` columns (nothing at all for a width below 1).
@@ -65,10 +74,10 @@ public enum DiffText {
     }
 
     /// The parts of a summary, in the order their paths first appear.
-    static func summaryParts(_ changes: [StructuralDiff.Change]) -> [String] {
+    static func summaryParts(_ changes: [StructuralDiff.Change], in document: JSON?) -> [String] {
         var parts: [String] = []
         // Array element additions and removals, counted per array path, shown at the first one's position.
-        var counts: [String: (part: Int, added: Int, removed: Int)] = [:]
+        var counts: [JSONPointer: (part: Int, added: Int, removed: Int)] = [:]
         let valueWidth = summaryValueWidth
         for change in changes {
             if change.path.isRoot {
@@ -80,18 +89,18 @@ public enum DiffText {
                 }
                 continue
             }
-            var countsAsElement = change.path.last.flatMap(JSONPointer.arrayIndex) != nil
+            var countsAsElement = isArrayElement(change.path, in: document)
             if case .replaced = change.kind { countsAsElement = false }
             if countsAsElement {
-                let array = dottedPath(change.path.parent)
+                let array = change.path.parent
                 var entry = counts[array] ?? (part: parts.count, added: 0, removed: 0)
                 if entry.part == parts.count { parts.append("") }
                 if case .added = change.kind { entry.added += 1 } else { entry.removed += 1 }
                 counts[array] = entry
-                parts[entry.part] = array + (entry.added > 0 ? " +\(entry.added)" : "") + (entry.removed > 0 ? " -\(entry.removed)" : "")
+                parts[entry.part] = dottedPath(array, in: document) + (entry.added > 0 ? " +\(entry.added)" : "") + (entry.removed > 0 ? " -\(entry.removed)" : "")
                 continue
             }
-            let path = dottedPath(change.path)
+            let path = dottedPath(change.path, in: document)
             switch change.kind {
             case .added(let value): parts.append("+\(path): \(text(value, width: valueWidth))")
             case .removed: parts.append("-\(path)")
@@ -104,14 +113,32 @@ public enum DiffText {
 
     /// A path in dotted form: `owner.name`, `items[2]`, `tags["two words"]`; the root is `(root)`.
     ///
-    /// Member names that are identifiers are joined with dots; tokens that are array indices are
-    /// written `[2]`; any other name is written as a quoted, escaped JSON string in brackets.
-    /// (A member whose name is all digits is therefore written like an index.) Always terminal-safe.
-    public static func dottedPath(_ path: JSONPointer) -> String {
+    /// Member names that are identifiers are joined with dots, array indices are written `[2]`,
+    /// any other member name as a quoted, escaped JSON string in brackets (`["first name"]`, `["2"]`).
+    /// Always terminal-safe.
+    ///
+    /// - Parameter document: a document the path leads through (for a change, the diff's newer
+    ///   version), used to tell array indices from member names made of digits. Where it does not
+    ///   say (no document, or the path leaves it), digit tokens are taken for indices.
+    public static func dottedPath(_ path: JSONPointer, in document: JSON? = nil) -> String {
         if path.isRoot { return rootName }
         var out = ""
+        var container = document
         for token in path.tokens {
-            if JSONPointer.arrayIndex(token) != nil {
+            let isIndex: Bool
+            switch container {
+            case .array(let elements)?:
+                let index = JSONPointer.arrayIndex(token)
+                isIndex = index != nil
+                container = index.flatMap { $0 < elements.count ? elements[$0] : nil }
+            case .object(let members)?:
+                isIndex = false
+                container = members[token]
+            default:
+                isIndex = JSONPointer.arrayIndex(token) != nil
+                container = nil
+            }
+            if isIndex {
                 out += "[\(token)]"
             } else if isIdentifier(token) {
                 out += out.isEmpty ? token : "." + token
@@ -122,6 +149,15 @@ public enum DiffText {
             }
         }
         return out
+    }
+
+    /// Whether `path` names an array element: its parent is an array in `document`, or (unknown) its last token is an index.
+    static func isArrayElement(_ path: JSONPointer, in document: JSON?) -> Bool {
+        switch document.flatMap({ path.parent.resolve(in: $0) }) {
+        case .array?: return true
+        case .object?: return false
+        default: return path.last.flatMap(JSONPointer.arrayIndex) != nil
+        }
     }
 
     /// Whether `token` can be written bare in a dotted path: a letter, `_` or `$`, then letters, digits, `_`, `-` or `$`.

@@ -1,6 +1,6 @@
 /// Computes what changed inside a JSON document between two versions.
 ///
-/// The diff descends into objects (member by member) and arrays (aligned by ``ArrayAlignment``),
+/// The diff descends into objects (member by member) and arrays (aligned by `ArrayAlignment`),
 /// so a change deep inside a document is reported at its own path rather than as a replacement
 /// of the whole document. A `nil` version means "the record does not exist".
 public enum StructuralDiff {
@@ -42,7 +42,8 @@ public enum StructuralDiff {
     /// new index up, then changes inside elements (at their new index). Applying the changes in
     /// this order (see ``jsonPatch(from:to:)``) turns `a` into `b`.
     ///
-    /// - Complexity: O(size of `a` + size of `b`) plus the array alignments (see ``ArrayAlignment``).
+    /// - Complexity: O((size of `a` + size of `b`) × nesting depth) in the worst case (array
+    ///   elements are compared and hashed whole at each level), plus the array alignments (see `ArrayAlignment`).
     public static func changes(from a: JSON?, to b: JSON?) -> [Change] {
         switch (a, b) {
         case (nil, nil): return []

@@ -30,6 +30,19 @@ public struct ImportOptions: Sendable {
     }
 }
 
+extension ImportOptions {
+    /// `base` with the explicitly given fields of these options put over it.
+    public func overriding(_ base: FieldMapping) -> FieldMapping {
+        var merged = base
+        if explicitFields.contains("key") { merged.key = fields.key }
+        if explicitFields.contains("type") { merged.type = fields.type }
+        if explicitFields.contains("id") { merged.id = fields.id }
+        if explicitFields.contains("time") { merged.time = fields.time }
+        if explicitFields.contains("data") { merged.data = fields.data }
+        return merged
+    }
+}
+
 /// An input event that could not be imported.
 public struct InvalidEvent: Sendable, Equatable {
     /// Where: `line 12` or `element 3`.

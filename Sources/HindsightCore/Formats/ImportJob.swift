@@ -43,10 +43,21 @@ public struct ImportResult: Sendable {
 public enum ImportJob {
     public static func run(_ input: InputData, into writer: LogWriter, options: ImportOptions,
                            progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportResult {
+        try append(try parse(input, options: options, progress: progress), into: writer, progress: progress)
+    }
+
+    /// Reads and checks a whole input (nothing is written).
+    public static func parse(_ input: InputData, options: ImportOptions,
+                             progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ParsedInput {
         let total = input.bytes.count
-        let parsed = try EventImporter.parse(input, options: options) { bytes, events in
+        return try EventImporter.parse(input, options: options) { bytes, events in
             progress?(ImportProgress(phase: .reading, bytesDone: bytes, bytesTotal: total, events: events, eventsTotal: nil))
         }
+    }
+
+    /// Appends parsed events (skipping ids already in the log) and makes them durable.
+    public static func append(_ parsed: ParsedInput, into writer: LogWriter,
+                              progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportResult {
         var result = ImportResult()
         result.format = parsed.format
         result.events = parsed.drafts.count
@@ -54,7 +65,7 @@ public enum ImportJob {
         result.recoveredBytes = writer.recoveredBytes
         let count = parsed.drafts.count
         let report = try writer.append(parsed.drafts) { n in
-            progress?(ImportProgress(phase: .appending, bytesDone: total, bytesTotal: total, events: n, eventsTotal: count))
+            progress?(ImportProgress(phase: .appending, bytesDone: n, bytesTotal: count, events: n, eventsTotal: count))
         }
         result.appended = report.appended
         result.duplicates = report.duplicates

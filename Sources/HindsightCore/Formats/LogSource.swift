@@ -46,15 +46,7 @@ public enum LogSource {
         let (rules, origin) = try resolveRules(options: options, beside: path == "-" ? nil : path, stored: nil)
         var importOptions = options.importOptions
         if let fields = rules.fields {
-            // The rules' field mapping, overridden by explicit flags.
-            let given = importOptions.fields
-            var merged = fields
-            if importOptions.explicitFields.contains("key") { merged.key = given.key }
-            if importOptions.explicitFields.contains("type") { merged.type = given.type }
-            if importOptions.explicitFields.contains("id") { merged.id = given.id }
-            if importOptions.explicitFields.contains("time") { merged.time = given.time }
-            if importOptions.explicitFields.contains("data") { merged.data = given.data }
-            importOptions.fields = merged
+            importOptions.fields = importOptions.overriding(fields)
             importOptions.explicitFields.formUnion(fieldNames(in: rules.source))
         }
         let input = try InputData.read(path: path)

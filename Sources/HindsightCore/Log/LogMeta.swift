@@ -37,7 +37,7 @@ public struct LogMeta: Sendable, Equatable {
         return .object(o)
     }
 
-    static func read(directory: String) throws -> LogMeta {
+    public static func read(directory: String) throws -> LogMeta {
         let path = directory + "/" + fileName
         guard FileSystem.exists(path) else {
             if FileSystem.isDirectory(directory) {

@@ -1,7 +1,7 @@
 import HindsightCore
 
 /// One row of styled text: a sequence of ``Span``s plus how to align it.
-public struct Line: Sendable, Hashable, ExpressibleByStringLiteral {
+public struct Line: Sendable, Hashable, ExpressibleByStringInterpolation {
     public var spans: [Span]
     public var alignment: Alignment
 

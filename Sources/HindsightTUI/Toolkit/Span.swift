@@ -4,7 +4,8 @@ import HindsightCore
 ///
 /// The text may be untrusted: it is escaped by ``TextSafety`` when drawn into a ``Buffer``,
 /// and ``width`` already counts escapes.
-public struct Span: Sendable, Hashable, ExpressibleByStringLiteral {
+public struct Span: Sendable, Hashable, ExpressibleByStringInterpolation {
+    /// The text, possibly untrusted (escaped when drawn).
     public var text: String
     public var style: Style
 

@@ -15,6 +15,7 @@ import HindsightCore
 /// It clears its box first. When the entries do not fit, ``scroll`` moves through them and
 /// `▲`/`▼` in the right border say there is more.
 public struct HelpOverlay: Widget {
+    /// The bindings to list, usually made from the app's key binding table.
     public var entries: [HelpEntry]
     public var title: String
     /// A hint drawn in the bottom border; nil for none.

@@ -4,6 +4,7 @@ import HindsightCore
 ///
 /// The selection and scrolling live in a ``ListState``; rendering scrolls it so the selected item is visible.
 public struct ListView: StatefulWidget {
+    /// All items; only those in the state's visible range are drawn.
     public var items: [Line]
     /// Layered over the selected item (see ``Style/patched(with:)``).
     public var highlightStyle: Style

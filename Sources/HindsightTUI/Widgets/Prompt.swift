@@ -8,6 +8,7 @@ import HindsightCore
 public struct Prompt: Widget {
     /// Drawn before the text, e.g. `"/"` or `"Go to offset: "`.
     public var label: Line
+    /// The text and cursor to show (the app keeps and edits it).
     public var state: PromptState
     /// Dim text shown when the input is empty.
     public var placeholder: String?

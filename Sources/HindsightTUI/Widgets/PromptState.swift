@@ -36,20 +36,22 @@ public struct PromptState: Sendable, Hashable {
     /// Whether the text is empty.
     public var isEmpty: Bool { characters.isEmpty }
 
-    /// Inserts `c` at the cursor and moves past it; a control character is ignored.
+    /// Inserts `c` at the cursor and moves past it; a control character is ignored (returns false).
     ///
     /// A combining mark joins the grapheme before the cursor, as it would in the text.
-    public mutating func insert(_ c: Character) {
-        guard TextSafety.isSafe(String(c)) else { return }
+    @discardableResult
+    public mutating func insert(_ c: Character) -> Bool {
+        guard TextSafety.isSafe(String(c)) else { return false }
         if cursor > 0 {
             let joined = String(characters[cursor - 1]) + String(c)
             if joined.count == 1, let merged = joined.first {
                 characters[cursor - 1] = merged
-                return
+                return true
             }
         }
         characters.insert(c, at: cursor)
         cursor += 1
+        return true
     }
 
     /// Inserts every character of `s` (e.g. a paste), skipping control characters.
@@ -131,10 +133,7 @@ public struct PromptState: Sendable, Hashable {
     public mutating func handle(_ key: Key) -> Outcome {
         switch key {
         case .char(let c):
-            let before = characters.count
-            let beforeText = characters
-            insert(c)
-            return characters.count != before || characters != beforeText ? .edited : .ignored
+            return insert(c) ? .edited : .ignored
         case .backspace, .ctrl("h"):
             return deleteBackward() ? .edited : .ignored
         case .delete, .ctrl("d"):

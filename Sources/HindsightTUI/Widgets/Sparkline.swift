@@ -28,6 +28,7 @@ public struct Sparkline: Widget {
     /// The bar glyphs by eighths, from empty to full.
     public static let levels: [Character] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
 
+    /// The counts, one per bucket (e.g. events per time slice).
     public var data: [Int]
     /// The value drawn as a full-height bar; nil uses the largest value in ``data``.
     public var maxValue: Int?
@@ -38,6 +39,7 @@ public struct Sparkline: Widget {
     public var positionStyle: Style
     /// The symbol under the position in the marker lane.
     public var positionSymbol: Character
+    /// Extra symbols at data indices (e.g. `A`/`B`), drawn over the position symbol.
     public var markers: [Marker]
 
     public init(

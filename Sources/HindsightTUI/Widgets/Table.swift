@@ -45,7 +45,9 @@ public struct Table: StatefulWidget {
         }
     }
 
+    /// The columns, left to right; their widths are split from the area by ``Layout``.
     public var columns: [Column]
+    /// All rows; only those in the state's visible range are drawn.
     public var rows: [Row]
     /// Whether the first row of the area shows the column titles.
     public var showsHeader: Bool

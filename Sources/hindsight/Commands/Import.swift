@@ -48,30 +48,26 @@ struct Import: ParsableCommand {
             throw HindsightError(.usage, "--segment-bytes must be at least 4096")
         }
         var options = try fields.importOptions(format: format, skipInvalid: skipInvalid)
+        // Fields: the flags, over the rules file's fields, over the mapping stored with an existing log.
+        var base = (try? LogMeta.read(directory: log))?.fields ?? FieldMapping()
         var rules: Rules?
         if let path = fields.rules {
             let parsed = try Rules.parse(try readFile(path), name: path)
             rules = parsed
-            if let ruleFields = parsed.fields {
-                // The rules' fields, overridden by explicit flags.
-                var merged = ruleFields
-                let given = options.fields
-                if options.explicitFields.contains("key") { merged.key = given.key }
-                if options.explicitFields.contains("type") { merged.type = given.type }
-                if options.explicitFields.contains("id") { merged.id = given.id }
-                if options.explicitFields.contains("time") { merged.time = given.time }
-                if options.explicitFields.contains("data") { merged.data = given.data }
-                options.fields = merged
-            }
+            if let ruleFields = parsed.fields { base = ruleFields }
         }
+        options.fields = options.overriding(base)
         let data = try InputData.read(path: input)
+        let progress = Output.Progress()
+        // Read and check the whole input before touching the log: bad input writes nothing.
+        let parsed = try ImportJob.parse(data, options: options) { progress.update($0) }
         let writer = try LogWriter(directory: log, create: true, segmentBytes: segmentBytes, fields: options.fields)
         defer { writer.close() }
         if writer.recoveredBytes > 0 {
+            progress.finish()
             Output.note("hindsight: cut a torn tail of \(writer.recoveredBytes) bytes left by an interrupted write (no acknowledged event was in it)")
         }
-        let progress = Output.Progress()
-        let result = try ImportJob.run(data, into: writer, options: options) { progress.update($0) }
+        let result = try ImportJob.append(parsed, into: writer) { progress.update($0) }
         progress.finish()
         if let rules { try writer.storeRules(rules.source) }
         try writer.storeFields(options.fields)
