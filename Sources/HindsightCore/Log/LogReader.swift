@@ -354,6 +354,12 @@ public final class LogReader {
 
     // MARK: Time
 
+    /// The largest event time in the log (the running maximum after the last record); nil when empty.
+    public func maxEventTime() throws -> Timestamp? {
+        guard count > 0, let last = segments.indices.last else { return nil }
+        return Timestamp(microseconds: try endMaxTime(last))
+    }
+
     /// The last offset whose running-maximum event time is at or before `time` (as Kafka's
     /// offsetsForTimes); nil when even the first record is later ("before the first event").
     /// - Complexity: a binary search over segments and index entries, then at most one index interval of records.

@@ -1,0 +1,67 @@
+import HindsightCore
+
+/// The explorer's loop: draw, wait for input, update, run effects; until quit.
+public final class ExplorerApp {
+    public var state: ExplorerState
+    public let data: ExplorerData
+    /// Runs an export (wired by the command line: the core exporter); returns a message for the user.
+    public var exporter: ((String, RowSet, ExplorerData) throws -> String)?
+    /// Called on every tick (e.g. to show a background import's progress); may change the state.
+    public var onTick: ((inout ExplorerState, ExplorerData) -> Void)?
+
+    public init(data: ExplorerData, size: Size) {
+        self.data = data
+        self.state = ExplorerState(size: size)
+    }
+
+    /// Checks the hash chain on open when the log is small enough to do it at once.
+    public func checkChainOnOpen(limit: Int64 = 200_000) {
+        switch data.log.tail {
+        case .torn(_, _, let bytes): state.chainStatus = "torn tail of \(bytes) B ignored"
+        case .damaged(_, let offset, _): state.chainStatus = "chain ✗ damaged at offset \(offset)"
+        case .clean:
+            if data.count <= limit, let report = try? Verifier.verify(directory: data.log.directory) {
+                state.chainStatus = Explorer.chainStatus(report)
+            } else {
+                state.chainStatus = "chain unverified (V)"
+            }
+        }
+    }
+
+    /// Runs until the user quits. `tick` is how often the loop wakes without input (following, imports).
+    public func run(on terminal: some Terminal, tick: Duration = .milliseconds(250)) throws {
+        state.size = terminal.size
+        Explorer.clampSelection(&state, data)
+        while !state.quit {
+            try terminal.draw(ExplorerView.render(state, data))
+            let needsTicks = state.following || state.importStatus != nil || onTick != nil
+            guard let event = try terminal.nextEvent(timeout: needsTicks ? tick : nil) else {
+                if !needsTicks { return }  // a scripted terminal ran out of input
+                onTick?(&state, data)
+                _ = Explorer.update(&state, .tick, data)
+                continue
+            }
+            for effect in Explorer.update(&state, event, data) {
+                perform(effect)
+            }
+        }
+    }
+
+    func perform(_ effect: ExplorerEffect) {
+        switch effect {
+        case .export(let path):
+            guard let exporter else {
+                state.message = StatusMessage(text: "export is not available yet", kind: .warning)
+                return
+            }
+            do {
+                let text = try exporter(path, state.rows, data)
+                state.message = StatusMessage(text: text, kind: .success)
+            } catch let e as HindsightError {
+                state.message = StatusMessage(text: "export failed: \(e.description)", kind: .error)
+            } catch {
+                state.message = StatusMessage(text: "export failed: \(error)", kind: .error)
+            }
+        }
+    }
+}
