@@ -53,7 +53,7 @@ struct History: ParsableCommand {
             let offsetWidth = String(versions.last?.offset ?? 0).count
             for v in versions {
                 let head = TextSafety.pad("v\(v.number)", toWidth: 4) + "  offset " + TextSafety.pad(String(v.offset), toWidth: offsetWidth, alignment: .right)
-                    + "  " + v.record.eventTime.iso8601 + "  " + Format.cell(v.record.type.isEmpty ? "-" : v.record.type, 14)
+                    + "  " + v.record.eventTime.iso8601 + "  " + Format.cell(v.record.type.isEmpty ? "-" : v.record.type, 16)
                 let changes = StructuralDiff.changes(from: v.before, to: v.after)
                 var what: String
                 if v.before == nil && v.after != nil {

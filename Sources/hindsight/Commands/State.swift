@@ -59,8 +59,8 @@ enum Describe {
             if case .time(let t) = spec { text += " (every event is after \(t.iso8601))" }
         } else {
             let r = try? log.record(at: p.offset)
-            text = "state after offset \(p.offset) of \(log.count)"
-            if let r { text += " (\(r.eventTime.iso8601), \(TextSafety.escape(r.type.isEmpty ? "-" : r.type)) on \(TextSafety.escape(r.key)))" }
+            text = "state after offset \(p.offset)"
+            if let r { text += " (\(r.eventTime.iso8601), \(TextSafety.escape(r.type.isEmpty ? "-" : r.type)) on \(TextSafety.escape(r.key)); the log has \(log.count) records)" }
             if case .time(let t) = spec { text += ": the last event at or before \(t.iso8601)" }
         }
         if let key, let v = p.version {
