@@ -58,54 +58,128 @@ public struct ParsedInput: Sendable {
     public var format: InputFormat = .jsonl
 }
 
+/// Reads an input's events in chunks (so that a long import can append, and be browsed, as it goes).
+public struct EventReader {
+    /// One event's bytes in the input: line `number` (JSONL) or element `number` (a JSON array/document).
+    struct Unit {
+        var number: Int
+        var range: Range<Int>
+    }
+
+    public let input: InputData
+    public let options: ImportOptions
+    let units: [Unit]
+    let isDocument: Bool
+    var next = 0
+    var format: InputFormat
+    /// Events without an id get a content hash; the n-th identical one gets "#n" so that repeats
+    /// inside one input are all kept while a re-import of the same input appends nothing.
+    var derivedSeen: [String: Int] = [:]
+    /// An invalid event found by the previous `read`, thrown by the next one (so the valid events
+    /// before it are returned first).
+    var deferredError: HindsightError?
+
+    /// Splits the input into events (lines, or the elements of a JSON array, or one JSON document).
+    public init(_ input: InputData, options: ImportOptions) throws {
+        self.input = input
+        self.options = options
+        self.format = options.format
+        guard let first = input.firstSignificantByte else {
+            units = []
+            isDocument = false
+            return
+        }
+        let lines = input.lines()
+        if first == UInt8(ascii: "[") || (first == UInt8(ascii: "{") && !lines.isEmpty && !EventImporter.isCompleteValue(input, lines[0].range)) {
+            units = try EventImporter.documentUnits(input).enumerated().map { Unit(number: $0.offset + 1, range: $0.element) }
+            isDocument = true
+        } else {
+            units = lines.map { Unit(number: $0.number, range: $0.range) }
+            isDocument = false
+        }
+    }
+
+    /// Events in the input.
+    public var count: Int { units.count }
+    /// Whether every event has been read.
+    public var isAtEnd: Bool { next >= units.count && deferredError == nil }
+    /// Input bytes read so far.
+    public var bytesRead: Int { next < units.count ? units[next].range.lowerBound : input.bytes.count }
+    /// The format in use (the detected one once an event was read).
+    public var detectedFormat: InputFormat { format == .auto ? .jsonl : format }
+
+    func location(_ unit: Unit) -> String {
+        isDocument ? (units.count == 1 ? "event 1" : "element \(unit.number)") : "line \(unit.number)"
+    }
+
+    /// Reads up to `limit` more events. Without `skipInvalid`, an invalid event throws an error
+    /// naming the input, the line (or element) and the reason.
+    public mutating func read(limit: Int = Int.max) throws -> ParsedInput {
+        if let deferredError {
+            self.deferredError = nil
+            next = units.count
+            throw deferredError
+        }
+        var result = ParsedInput()
+        let end = min(units.count, next + max(0, limit))
+        guard next < end else {
+            result.format = detectedFormat
+            return result
+        }
+        result.drafts.reserveCapacity(end - next)
+        try input.bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
+            while next < end {
+                let unit = units[next]
+                next += 1
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[unit.range])
+                do {
+                    if format == .auto { format = try EventImporter.detect(bytes) }
+                    switch format {
+                    case .auto, .jsonl:
+                        var draft = try EventImporter.generic(bytes, options.fields)
+                        if draft.id.hasPrefix(EventImporter.derivedIDPrefix) {
+                            let n = derivedSeen[draft.id, default: 0] + 1
+                            derivedSeen[draft.id] = n
+                            if n > 1 { draft.id += "#\(n)" }
+                        }
+                        result.drafts.append(draft)
+                    case .cloudevents: result.drafts.append(try EventImporter.cloudEvent(bytes, options))
+                    case .kcat: result.drafts.append(try EventImporter.kcat(bytes, options))
+                    }
+                } catch let error as HindsightError {
+                    guard options.skipInvalid else {
+                        let located = HindsightError(.badInput, "\(input.name): \(location(unit)): \(error.message)",
+                                                     hint: error.hint ?? "fix it, or pass --skip-invalid to import the valid events and list the bad ones")
+                        if result.drafts.isEmpty { throw located }
+                        deferredError = located
+                        return
+                    }
+                    result.invalid.append(InvalidEvent(location: location(unit), reason: error.message))
+                }
+            }
+        }
+        result.format = detectedFormat
+        return result
+    }
+}
+
 /// Reads JSONL, CloudEvents and kcat -J inputs into event drafts.
 public enum EventImporter {
     /// Parses a whole input. Without `skipInvalid`, the first invalid event throws an error naming the
     /// input, the line (or array element) and the reason, and nothing is returned.
     /// - Parameter progress: called now and then with (bytes read, events read).
     public static func parse(_ input: InputData, options: ImportOptions, progress: ((Int, Int) -> Void)? = nil) throws -> ParsedInput {
+        var reader = try EventReader(input, options: options)
         var result = ParsedInput()
-        guard let first = input.firstSignificantByte else { return result }
-        var units: [(location: String, range: Range<Int>)] = []
-        let lines = input.lines()
-        if first == UInt8(ascii: "[") || (first == UInt8(ascii: "{") && !lines.isEmpty && !isCompleteValue(input, lines[0].range)) {
-            units = try documentUnits(input)
-        } else {
-            units = lines.map { ("line \($0.number)", $0.range) }
-        }
-        var format = options.format
-        // Events without an id get a content hash; the n-th identical one gets "#n" so that repeats
-        // inside one input are all kept while a re-import of the same input appends nothing.
-        var derivedSeen: [String: Int] = [:]
-        try input.bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
-            for (n, unit) in units.enumerated() {
-                if n & 0x3FFF == 0 { progress?(unit.range.lowerBound, result.drafts.count) }
-                let bytes = UnsafeRawBufferPointer(rebasing: raw[unit.range])
-                do {
-                    if format == .auto { format = try detect(bytes) }
-                    switch format {
-                    case .auto, .jsonl:
-                        var draft = try generic(bytes, options.fields)
-                        if draft.id.hasPrefix(derivedIDPrefix) {
-                            let n = derivedSeen[draft.id, default: 0] + 1
-                            derivedSeen[draft.id] = n
-                            if n > 1 { draft.id += "#\(n)" }
-                        }
-                        result.drafts.append(draft)
-                    case .cloudevents: result.drafts.append(try cloudEvent(bytes, options))
-                    case .kcat: result.drafts.append(try kcat(bytes, options))
-                    }
-                } catch let error as HindsightError {
-                    guard options.skipInvalid else {
-                        throw HindsightError(.badInput, "\(input.name): \(unit.location): \(error.message)",
-                                             hint: error.hint ?? "fix it, or pass --skip-invalid to import the valid events and list the bad ones")
-                    }
-                    result.invalid.append(InvalidEvent(location: unit.location, reason: error.message))
-                }
-            }
+        result.drafts.reserveCapacity(reader.count)
+        while !reader.isAtEnd {
+            progress?(reader.bytesRead, result.drafts.count)
+            let chunk = try reader.read(limit: 1 << 14)
+            result.drafts.append(contentsOf: chunk.drafts)
+            result.invalid.append(contentsOf: chunk.invalid)
         }
         progress?(input.bytes.count, result.drafts.count)
-        result.format = format == .auto ? .jsonl : format
+        result.format = reader.detectedFormat
         return result
     }
 
@@ -116,7 +190,7 @@ public enum EventImporter {
     }
 
     /// Units of a whole-document input: the elements of a top-level array, or the one object.
-    static func documentUnits(_ input: InputData) throws -> [(location: String, range: Range<Int>)] {
+    static func documentUnits(_ input: InputData) throws -> [Range<Int>] {
         let start = input.contentStart
         return try input.bytes.withUnsafeBytes { raw in
             let doc = UnsafeRawBufferPointer(rebasing: raw[start...])
@@ -132,22 +206,20 @@ public enum EventImporter {
             if doc[s] == UInt8(ascii: "{") {
                 var e = doc.count
                 while e > s, [0x20, 0x0A, 0x0D, 0x09].contains(doc[e - 1]) { e -= 1 }
-                return [("event 1", (start + s)..<(start + e))]
+                return [(start + s)..<(start + e)]
             }
             // A top-level array: find each element's range.
-            var units: [(String, Range<Int>)] = []
+            var units: [Range<Int>] = []
             var reader = JSONByteReader(doc.bindMemory(to: UInt8.self), options: .standard)
             reader.index = s + 1
             reader.skipWhitespace()
             if reader.index < reader.end, doc[reader.index] == UInt8(ascii: "]") { return [] }
-            var n = 1
             while reader.index < reader.end {
                 reader.skipWhitespace()
                 let elementStart = reader.index
                 var found: [Range<Int>?] = []
                 try reader.scanValue(depth: 1, level: 0, active: [], paths: [], found: &found)
-                units.append(("element \(n)", (start + elementStart)..<(start + reader.index)))
-                n += 1
+                units.append((start + elementStart)..<(start + reader.index))
                 reader.skipWhitespace()
                 guard reader.index < reader.end else { break }
                 if doc[reader.index] == UInt8(ascii: "]") { break }

@@ -73,4 +73,35 @@ public enum ImportJob {
         result.nextOffset = report.nextOffset
         return result
     }
+
+    /// Reads and appends in batches, so that readers (the explorer) can browse what is already in
+    /// while the rest is read. Each batch is durable before `batchDone` is called (it returns false to
+    /// cancel the import). An invalid event
+    /// (without `skipInvalid`) stops the import with an error; the batches before it stay appended.
+    public static func stream(_ input: InputData, into writer: LogWriter, options: ImportOptions, batchSize: Int = 50_000,
+                              progress: (@Sendable (ImportProgress) -> Void)? = nil,
+                              batchDone: ((ImportResult) -> Bool)? = nil) throws -> ImportResult {
+        var reader = try EventReader(input, options: options)
+        var result = ImportResult()
+        result.recoveredBytes = writer.recoveredBytes
+        result.firstOffset = writer.count
+        result.nextOffset = writer.count
+        let total = input.bytes.count
+        while !reader.isAtEnd {
+            let chunk = try reader.read(limit: batchSize)
+            let report = try writer.append(chunk.drafts)
+            result.format = chunk.format
+            result.events += chunk.drafts.count
+            result.invalid.append(contentsOf: chunk.invalid)
+            result.appended += report.appended
+            result.duplicates += report.duplicates
+            result.nextOffset = report.nextOffset
+            progress?(ImportProgress(phase: .reading, bytesDone: reader.bytesRead, bytesTotal: total, events: result.events, eventsTotal: nil))
+            if let batchDone, !batchDone(result) {
+                throw HindsightError(.io, "the import of \(input.name) was cancelled after \(result.events) events")
+            }
+        }
+        result.format = reader.detectedFormat
+        return result
+    }
 }

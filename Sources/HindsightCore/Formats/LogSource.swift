@@ -35,40 +35,34 @@ public enum LogSource {
     public static func open(_ path: String, options: SourceOptions,
                             progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> OpenedSource {
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        if FileSystem.isDirectory(path) {
+        guard let pending = try prepare(path, options: options) else {
             let log = try LogReader(directory: path)
             let (rules, origin) = try resolveRules(options: options, beside: nil, stored: log.meta.rules)
             return OpenedSource(log: log, rules: rules, name: name, rulesOrigin: origin, importResult: nil)
         }
+        if let cached = try pending.cachedLog() {
+            return OpenedSource(log: cached, rules: pending.rules, name: name, rulesOrigin: pending.rulesOrigin, importResult: nil)
+        }
+        let result = try pending.run(progress: progress)
+        return OpenedSource(log: try pending.finish(), rules: pending.rules, name: name, rulesOrigin: pending.rulesOrigin, importResult: result)
+    }
+
+    /// Resolves a file SOURCE to its cache entry without importing it yet (for the explorer, which
+    /// imports in the background and browses what is in so far). A directory SOURCE gives nil.
+    public static func prepare(_ path: String, options: SourceOptions) throws -> PendingImport? {
+        guard !FileSystem.isDirectory(path) else { return nil }
         guard path == "-" || FileSystem.exists(path) else {
             throw HindsightError(.notFound, "\(path): no such file or log directory", hint: "give a log directory or a JSONL file")
         }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
         let (rules, origin) = try resolveRules(options: options, beside: path == "-" ? nil : path, stored: nil)
         var importOptions = options.importOptions
         if let fields = rules.fields {
             importOptions.fields = importOptions.overriding(fields)
             importOptions.explicitFields.formUnion(fieldNames(in: rules.source))
         }
-        let input = try InputData.read(path: path)
-        let cacheRoot = options.cacheDirectory ?? defaultCacheDirectory()
-        let key = cacheKey(input: input, options: importOptions)
-        let directory = cacheRoot + "/" + key
-        if FileSystem.exists(directory + "/" + LogMeta.fileName) {
-            let log = try LogReader(directory: directory)
-            return OpenedSource(log: log, rules: rules, name: name, rulesOrigin: origin, importResult: nil)
-        }
-        try FileSystem.makeDirectory(cacheRoot)
-        let staging = directory + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        defer { try? FileManager.default.removeItem(atPath: staging) }
-        let writer = try LogWriter(directory: staging, create: true, fields: importOptions.fields)
-        let result = try ImportJob.run(input, into: writer, options: importOptions, progress: progress)
-        if rules.source != Rules.mergeAll.source { try writer.storeRules(rules.source) }
-        writer.close()
-        if rename(staging, directory) != 0 && !FileSystem.exists(directory + "/" + LogMeta.fileName) {
-            throw HindsightError(.io, "cannot move the imported log into the cache at \(directory)", hint: "check that \(cacheRoot) is writable")
-        }
-        let log = try LogReader(directory: directory)
-        return OpenedSource(log: log, rules: rules, name: name, rulesOrigin: origin, importResult: result)
+        return try PendingImport(path: path, name: name, rules: rules, rulesOrigin: origin, importOptions: importOptions,
+                                 cacheRoot: options.cacheDirectory ?? defaultCacheDirectory())
     }
 
     static func fieldNames(in rules: JSON) -> Set<String> {
@@ -119,5 +113,68 @@ public enum LogSource {
             return String(base.dropLast(ext.count)) + ".rules.json"
         }
         return base + ".rules.json"
+    }
+}
+
+/// A file SOURCE on its way into the cache: import it (in batches, readable as it goes) into a
+/// staging directory, then move it into place.
+public final class PendingImport: @unchecked Sendable {
+    public let name: String
+    public let rules: Rules
+    public let rulesOrigin: String
+    public let importOptions: ImportOptions
+    public let input: InputData
+    /// The cache entry (a log directory) once imported.
+    public let directory: String
+    /// Where the import writes until it is complete.
+    public let staging: String
+    let cacheRoot: String
+
+    init(path: String, name: String, rules: Rules, rulesOrigin: String, importOptions: ImportOptions, cacheRoot: String) throws {
+        self.name = name
+        self.rules = rules
+        self.rulesOrigin = rulesOrigin
+        self.importOptions = importOptions
+        self.cacheRoot = cacheRoot
+        self.input = try InputData.read(path: path)
+        self.directory = cacheRoot + "/" + LogSource.cacheKey(input: input, options: importOptions)
+        self.staging = directory + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// The cached log, when this input was imported before.
+    public func cachedLog() throws -> LogReader? {
+        FileSystem.exists(directory + "/" + LogMeta.fileName) ? try LogReader(directory: directory) : nil
+    }
+
+    /// Imports into the staging directory in batches; `batchDone` is called after each durable batch.
+    public func run(batchSize: Int = 50_000, progress: (@Sendable (ImportProgress) -> Void)? = nil,
+                    batchDone: ((ImportResult) -> Bool)? = nil) throws -> ImportResult {
+        try FileSystem.makeDirectory(cacheRoot)
+        try? FileManager.default.removeItem(atPath: staging)
+        do {
+            let writer = try LogWriter(directory: staging, create: true, fields: importOptions.fields)
+            defer { writer.close() }
+            if rules.source != Rules.mergeAll.source { try writer.storeRules(rules.source) }
+            return try ImportJob.stream(input, into: writer, options: importOptions, batchSize: batchSize, progress: progress, batchDone: batchDone)
+        } catch {
+            discard()
+            throw error
+        }
+    }
+
+    /// Moves the finished import into the cache and opens it.
+    public func finish() throws -> LogReader {
+        if rename(staging, directory) != 0 {
+            discard()
+            guard FileSystem.exists(directory + "/" + LogMeta.fileName) else {
+                throw HindsightError(.io, "cannot move the imported log into the cache at \(directory)", hint: "check that \(cacheRoot) is writable")
+            }
+        }
+        return try LogReader(directory: directory)
+    }
+
+    /// Removes the staging directory (a failed or abandoned import).
+    public func discard() {
+        try? FileManager.default.removeItem(atPath: staging)
     }
 }

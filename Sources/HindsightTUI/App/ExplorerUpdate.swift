@@ -207,6 +207,13 @@ public enum Explorer {
         s.message = StatusMessage(text: "\(versions.count) version\(versions.count == 1 ? "" : "s") of \(key) (Esc: all events)", kind: .info)
     }
 
+    /// Re-reads the rows after the log grew (a background import or a follow); keeps the selection,
+    /// or follows the end when `stickToEnd`.
+    public static func logDidGrow(_ s: inout ExplorerState, _ data: ExplorerData, stickToEnd: Bool = false) {
+        refreshRows(&s, data)
+        if stickToEnd { select(&s, data, row: s.rows.count(total: data.count) - 1) }
+    }
+
     /// Re-reads filtered rows after the log grew.
     static func refreshRows(_ s: inout ExplorerState, _ data: ExplorerData) {
         switch s.rows.kind {
