@@ -51,6 +51,8 @@ let package = Package(
         .testTarget(name: "HindsightTUITests", dependencies: ["HindsightTUI", "HindsightCore"], exclude: ["Snapshots"]),
         // Runs the real binary (built as a dependency): scripted commands, and the explorer inside tmux.
         .testTarget(name: "hindsightTests", dependencies: ["hindsight", "HindsightCore"]),
+        // In-process benchmarks (run by Benchmarks/run.sh in release mode; never by swift test).
+        .executableTarget(name: "hindsight-bench", dependencies: ["HindsightCore", "HindsightTUI"], path: "Benchmarks/Sources/hindsight-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

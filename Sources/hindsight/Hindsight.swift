@@ -20,7 +20,7 @@ struct Hindsight: ParsableCommand {
               hindsight verify bank.log
             """,
         version: HindsightVersion.string,
-        subcommands: [Open.self, Import.self, Events.self, State.self, History.self, Diff.self, Verify.self],
+        subcommands: [Open.self, Import.self, Events.self, State.self, History.self, Diff.self, Export.self, Verify.self, Find.self, Blame.self],
         defaultSubcommand: Open.self
     )
 

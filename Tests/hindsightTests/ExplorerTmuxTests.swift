@@ -92,7 +92,7 @@ struct ExplorerTmuxTests {
         try t.send("Home")
         try t.waitFor("after @0 · v1 of 4")
         try t.send("m", "j", "j", "m")
-        try t.waitFor("acct-1: A @0 → B @2")
+        try t.waitFor("all records: A @0 → B @2")
         try t.waitFor("~ /balance: 100 → 130")
         try t.tmux(["resize-window", "-t", t.session, "-x", "72", "-y", "20"])
         try t.waitFor("a 72-column frame") { screen in

@@ -216,3 +216,59 @@ struct ScriptedCommandTests {
         #expect(badAt.stderr.contains("is not a position"))
     }
 }
+
+@Suite("Time-travel debugging commands (the real binary)")
+struct DebugCommandTests {
+    let bank = CLI.sample("bank-account.jsonl")
+
+    @Test func findForwardBackwardAndAcrossRecords() throws {
+        let s = Scratch()
+        let r = try CLI.run(["find", bank, "--when", "balance < 100", "--key", "acct-1", "--format", "json"], cache: s.cache)
+        #expect(r.status == 0)
+        #expect(try JSONParser.parse(r.stdout)["offset"] == 1)
+        let frozen = try CLI.run(["find", bank, "--when", "status == \"frozen\"", "--format", "jsonl"], cache: s.cache)
+        let doc = try JSONParser.parse(frozen.stdout)
+        #expect(doc["offset"] == 9)
+        #expect(doc["key"] == "acct-2")
+        let back = try CLI.run(["find", bank, "--when", "changed(balance)", "--backward", "--format", "json"], cache: s.cache)
+        #expect(try JSONParser.parse(back.stdout)["offset"] == 8)
+        let fromTime = try CLI.run(["find", bank, "--when", "event.type == \"DEPOSIT\"", "--from", "2026-11-21T10:00:00Z", "--format", "json"], cache: s.cache)
+        #expect(try JSONParser.parse(fromTime.stdout)["offset"] == 4)
+        let none = try CLI.run(["find", bank, "--when", "balance < -1"], cache: s.cache)
+        #expect(none.status == 1)
+        #expect(none.stdout.contains("no event"))
+        let bad = try CLI.run(["find", bank, "--when", "balance <"], cache: s.cache)
+        #expect(bad.status == HindsightError.Code.usage.exitStatus)
+        #expect(bad.stderr.contains("column 10"))
+    }
+
+    @Test func blameListsEachField() throws {
+        let s = Scratch()
+        let r = try CLI.run(["blame", bank, "--key", "acct-1", "--format", "json"], cache: s.cache)
+        let items = try JSONParser.parse(r.stdout).arrayValue ?? []
+        #expect(items.map { $0["field"] ?? nil } == ["balance", "lastTeller", "address"])
+        #expect(items.map { $0["offset"] ?? nil } == [2, 2, 10])
+        let text = try CLI.run(["blame", bank, "--key", "acct-1", "--at", "1"], cache: s.cache)
+        #expect(text.stdout.contains("balance"))
+        #expect(text.stdout.contains("@1"))
+    }
+
+    @Test func crossRecordDiffAndWhatIf() throws {
+        let s = Scratch()
+        let all = try CLI.run(["diff", bank, "--from", "2", "--to", "end", "--format", "json"], cache: s.cache)
+        let records = try JSONParser.parse(all.stdout)["records"]?.arrayValue ?? []
+        #expect(records.map { $0["key"] ?? nil } == ["acct-1", "acct-2", "acct-3"])
+        #expect(records.map { $0["kind"] ?? nil } == ["changed", "created", "created"])
+        let text = try CLI.run(["diff", bank, "--from", "2", "--to", "end"], cache: s.cache)
+        #expect(text.stdout.hasPrefix("3 records differ: 2 created, 0 deleted, 1 changed"))
+        let whatIf = try CLI.run(["diff", bank, "--what-if", "--skip", "1", "--key", "acct-1"], cache: s.cache)
+        #expect(whatIf.stdout.contains("~ /balance: 130 → 150"))
+        let skipped = try CLI.run(["state", bank, "--key", "acct-1", "--skip", "1,2"], cache: s.cache)
+        #expect(try JSONParser.parse(skipped.stdout)["balance"] == 100)
+        let findSkip = try CLI.run(["find", bank, "--when", "balance < 100", "--key", "acct-1", "--skip", "1"], cache: s.cache)
+        #expect(findSkip.status == 1)
+        let needsSkip = try CLI.run(["diff", bank, "--what-if"], cache: s.cache)
+        #expect(needsSkip.status != 0)
+        #expect(needsSkip.stderr.contains("--skip"))
+    }
+}

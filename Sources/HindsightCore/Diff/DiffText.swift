@@ -53,7 +53,8 @@ public enum DiffText {
         let parts = summaryParts(changes, in: document)
         if parts.isEmpty { return fit("no changes", maxWidth) }
         let full = parts.joined(separator: ", ")
-        if TextSafety.displayWidth(full) <= maxWidth { return full }
+        // The parts are escaped text, whose width is never more than its UTF-8 length: skip measuring short ones.
+        if full.utf8.count <= maxWidth || TextSafety.displayWidth(full) <= maxWidth { return full }
         // Keep the longest run of leading parts that still leaves room for the "… +N more" tail.
         func tail(_ left: Int) -> String { ", … +\(left) more" }
         var kept = 0
@@ -162,6 +163,12 @@ public enum DiffText {
 
     /// Whether `token` can be written bare in a dotted path: a letter, `_` or `$`, then letters, digits, `_`, `-` or `$`.
     static func isIdentifier(_ token: String) -> Bool {
+        // ASCII fast path (same answer as below for ASCII tokens).
+        if let first = token.utf8.first, token.utf8.allSatisfy({ $0 < 0x80 }) {
+            func letter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+            guard letter(first) || first == UInt8(ascii: "_") || first == UInt8(ascii: "$") else { return false }
+            return token.utf8.allSatisfy { letter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "$") }
+        }
         guard let first = token.first, first.isLetter || first == "_" || first == "$" else { return false }
         return token.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "$") && TextSafety.isSafe(String($0)) }
     }

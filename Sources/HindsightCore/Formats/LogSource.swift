@@ -43,8 +43,13 @@ public enum LogSource {
         if let cached = try pending.cachedLog() {
             return OpenedSource(log: cached, rules: pending.rules, name: name, rulesOrigin: pending.rulesOrigin, importResult: nil)
         }
-        let result = try pending.run(progress: progress)
-        return OpenedSource(log: try pending.finish(), rules: pending.rules, name: name, rulesOrigin: pending.rulesOrigin, importResult: result)
+        do {
+            let result = try pending.run(progress: progress)
+            return OpenedSource(log: try pending.finish(), rules: pending.rules, name: name, rulesOrigin: pending.rulesOrigin, importResult: result)
+        } catch {
+            pending.discard()
+            throw error
+        }
     }
 
     /// Resolves a file SOURCE to its cache entry without importing it yet (for the explorer, which
@@ -147,19 +152,15 @@ public final class PendingImport: @unchecked Sendable {
     }
 
     /// Imports into the staging directory in batches; `batchDone` is called after each durable batch.
+    /// On failure the staging directory stays (a reader may be showing it): `discard()` removes it.
     public func run(batchSize: Int = 50_000, progress: (@Sendable (ImportProgress) -> Void)? = nil,
                     batchDone: ((ImportResult) -> Bool)? = nil) throws -> ImportResult {
         try FileSystem.makeDirectory(cacheRoot)
         try? FileManager.default.removeItem(atPath: staging)
-        do {
-            let writer = try LogWriter(directory: staging, create: true, fields: importOptions.fields)
-            defer { writer.close() }
-            if rules.source != Rules.mergeAll.source { try writer.storeRules(rules.source) }
-            return try ImportJob.stream(input, into: writer, options: importOptions, batchSize: batchSize, progress: progress, batchDone: batchDone)
-        } catch {
-            discard()
-            throw error
-        }
+        let writer = try LogWriter(directory: staging, create: true, fields: importOptions.fields)
+        defer { writer.close() }
+        if rules.source != Rules.mergeAll.source { try writer.storeRules(rules.source) }
+        return try ImportJob.stream(input, into: writer, options: importOptions, batchSize: batchSize, progress: progress, batchDone: batchDone)
     }
 
     /// Moves the finished import into the cache and opens it.

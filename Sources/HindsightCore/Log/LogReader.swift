@@ -302,8 +302,8 @@ public final class LogReader {
         return try decodeChecked(f, s, at: position, offset: offset).0
     }
 
-    private func decodeChecked(_ f: SegmentFile, _ s: Segment, at position: Int, offset: Int64) throws -> (Record, Int) {
-        switch try f.decode(at: position, expectedOffset: offset, limit: limitOf(s, f)) {
+    private func decodeChecked(_ f: SegmentFile, _ s: Segment, at position: Int, offset: Int64, limit: Int? = nil) throws -> (Record, Int) {
+        switch try f.decode(at: position, expectedOffset: offset, limit: limit ?? limitOf(s, f)) {
         case .record(let r, let size): return (r, size)
         case .incomplete:
             throw HindsightError(.corrupt, "\(s.files.log): the record at offset \(offset) is cut short", hint: "run hindsight verify on the log")
@@ -326,8 +326,9 @@ public final class LogReader {
             let s = segments[i]
             let f = try segmentFile(s)
             let segmentEnd = min(stop, s.base + Int64(s.count))
+            let limit = limitOf(s, f)  // once per segment, not per record (it may stat the file)
             while offset < segmentEnd {
-                let (record, size) = try decodeChecked(f, s, at: position, offset: offset)
+                let (record, size) = try decodeChecked(f, s, at: position, offset: offset, limit: limit)
                 if try !body(record) { return }
                 position += size
                 offset += 1

@@ -1,5 +1,9 @@
-import Crypto
-import CZlib
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 
 /// The on-disk framing of one record (documented byte for byte in docs/FORMAT.md).
 ///
@@ -26,62 +30,86 @@ public enum RecordFormat {
     /// The longest id, key or type in bytes.
     public static let maxFieldLength = 65_535
 
+    /// The size of a framed record with these field lengths.
+    @inline(__always)
+    static func size(idCount: Int, keyCount: Int, typeCount: Int, metaCount: Int, payloadCount: Int) -> Int {
+        minimumRecordSize + idCount + keyCount + typeCount + metaCount + payloadCount
+    }
+
+    /// Writes the header and fields of one record at `out` (which has room for `size(...)` bytes) and
+    /// returns the CRC-32 of its bytes 8 ..< end-32; the chain hash and the checksum are filled in by
+    /// ``seal(_:size:bodyCRC:previous:)``, so that hashing can run apart from encoding.
+    @inline(__always)
+    static func encodeBody(at out: UnsafeMutableRawPointer, offset: Int64, logTime: Int64, eventTime: Int64,
+                           id: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer,
+                           meta: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> UInt32 {
+        let total = size(idCount: id.count, keyCount: key.count, typeCount: type.count, metaCount: meta.count, payloadCount: payload.count)
+        out.storeBytes(of: UInt32(total - 4).littleEndian, toByteOffset: 0, as: UInt32.self)
+        out.storeBytes(of: UInt32(0), toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: version, toByteOffset: 8, as: UInt8.self)
+        out.storeBytes(of: UInt8(0), toByteOffset: 9, as: UInt8.self)
+        out.storeBytes(of: UInt16(id.count).littleEndian, toByteOffset: 10, as: UInt16.self)
+        out.storeBytes(of: UInt16(key.count).littleEndian, toByteOffset: 12, as: UInt16.self)
+        out.storeBytes(of: UInt16(type.count).littleEndian, toByteOffset: 14, as: UInt16.self)
+        out.storeBytes(of: UInt64(bitPattern: offset).littleEndian, toByteOffset: 16, as: UInt64.self)
+        out.storeBytes(of: UInt64(bitPattern: logTime).littleEndian, toByteOffset: 24, as: UInt64.self)
+        out.storeBytes(of: UInt64(bitPattern: eventTime).littleEndian, toByteOffset: 32, as: UInt64.self)
+        out.storeBytes(of: UInt32(meta.count).littleEndian, toByteOffset: 40, as: UInt32.self)
+        out.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 44, as: UInt32.self)
+        var p = headerSize
+        for field in [id, key, type, meta, payload] where field.count > 0 {
+            if let base = field.baseAddress { (out + p).copyMemory(from: base, byteCount: field.count) }
+            p += field.count
+        }
+        return CRC32.checksum(UnsafeRawBufferPointer(start: out + 8, count: total - 8 - hashSize))
+    }
+
+    /// Fills in the chain hash (from the 32-byte `previous` hash) and the checksum of a record written
+    /// by ``encodeBody``; the record's hash is then its last 32 bytes.
+    @inline(__always)
+    static func seal(_ record: UnsafeMutableRawPointer, size: Int, bodyCRC: UInt32, previous: UnsafeRawPointer) {
+        let hashAt = record + (size - hashSize)
+        ChainHashing.hash(previous: previous, body: UnsafeRawBufferPointer(start: record + 8, count: size - 8 - hashSize), into: hashAt)
+        let crc = CRC32.update(bodyCRC, UnsafeRawBufferPointer(start: UnsafeRawPointer(hashAt), count: hashSize))
+        record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
+    }
+
     /// Appends one framed record to `out` and returns its chain hash.
     static func encode(offset: Int64, logTime: Timestamp, eventTime: Timestamp, id: String, key: String, type: String,
                        meta: [UInt8], payload: UnsafeRawBufferPointer, previous: ChainHash, into out: inout [UInt8]) -> ChainHash {
+        var id = id, key = key, type = type
         let start = out.count
-        let idBytes = id.utf8, keyBytes = key.utf8, typeBytes = type.utf8
-        let bodyLength = headerSize - 8 + idBytes.count + keyBytes.count + typeBytes.count + meta.count + payload.count
-        let length = 4 + bodyLength + hashSize
-        appendLE(UInt32(length), &out)
-        appendLE(UInt32(0), &out)  // crc, patched below
-        out.append(version)
-        out.append(0)
-        appendLE(UInt16(idBytes.count), &out)
-        appendLE(UInt16(keyBytes.count), &out)
-        appendLE(UInt16(typeBytes.count), &out)
-        appendLE(UInt64(bitPattern: offset), &out)
-        appendLE(UInt64(bitPattern: logTime.microseconds), &out)
-        appendLE(UInt64(bitPattern: eventTime.microseconds), &out)
-        appendLE(UInt32(meta.count), &out)
-        appendLE(UInt32(payload.count), &out)
-        out.append(contentsOf: idBytes)
-        out.append(contentsOf: keyBytes)
-        out.append(contentsOf: typeBytes)
-        out.append(contentsOf: meta)
-        out.append(contentsOf: payload)
-        let hash: ChainHash = out.withUnsafeBytes { raw in
-            chainHash(previous: previous, body: UnsafeRawBufferPointer(rebasing: raw[(start + 8)...]))
+        let total = size(idCount: id.utf8.count, keyCount: key.utf8.count, typeCount: type.utf8.count, metaCount: meta.count, payloadCount: payload.count)
+        out.append(contentsOf: repeatElement(0, count: total))
+        return out.withUnsafeMutableBytes { raw -> ChainHash in
+            guard let base = raw.baseAddress else { return previous }
+            let at = base + start
+            let crc = id.withUTF8 { i in
+                key.withUTF8 { k in
+                    type.withUTF8 { t in
+                        meta.withUnsafeBytes { m in
+                            encodeBody(at: at, offset: offset, logTime: logTime.microseconds, eventTime: eventTime.microseconds,
+                                       id: UnsafeRawBufferPointer(i), key: UnsafeRawBufferPointer(k), type: UnsafeRawBufferPointer(t),
+                                       meta: m, payload: payload)
+                        }
+                    }
+                }
+            }
+            previous.bytes.withUnsafeBytes { p in
+                if let pb = p.baseAddress { seal(at, size: total, bodyCRC: crc, previous: pb) }
+            }
+            return ChainHash(bytes: [UInt8](UnsafeRawBufferPointer(start: at + (total - hashSize), count: hashSize)))
         }
-        out.append(contentsOf: hash.bytes)
-        let crc: UInt32 = out.withUnsafeBytes { raw in checksum(UnsafeRawBufferPointer(rebasing: raw[(start + 8)...])) }
-        withUnsafeBytes(of: crc.littleEndian) { crcBytes in
-            for i in 0..<4 { out[start + 4 + i] = crcBytes[i] }
-        }
-        return hash
     }
 
     /// `SHA256(previous || body)`.
     static func chainHash(previous: ChainHash, body: UnsafeRawBufferPointer) -> ChainHash {
-        var hasher = SHA256()
-        hasher.update(data: previous.bytes)
-        hasher.update(bufferPointer: body)
-        return ChainHash(bytes: Array(hasher.finalize()))
+        ChainHashing.hash(previous: previous, body: body)
     }
 
     /// CRC-32 (IEEE) as zlib computes it.
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
-        var crc: UInt = 0
-        var p = base.assumingMemoryBound(to: UInt8.self)
-        var remaining = bytes.count
-        while remaining > 0 {
-            let n = min(remaining, 1 << 30)
-            crc = CZlib.crc32(crc, p, UInt32(n))
-            p += n
-            remaining -= n
-        }
-        return UInt32(truncatingIfNeeded: crc)
+        CRC32.checksum(bytes)
     }
 
     @inline(__always) static func appendLE<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) {
@@ -108,11 +136,30 @@ public enum RecordFormat {
         return length + 4
     }
 
+    /// What decoding the bytes at a position found, without copying the record.
+    enum DecodedView {
+        case record(RecordView)
+        case incomplete(size: Int)
+        case corrupt(String)
+        case newerVersion(UInt8)
+    }
+
     /// Decodes and checks the record at the start of `buffer`.
     /// - Parameters:
     ///   - expectedOffset: the offset the record must carry.
     ///   - verifyChecksum: whether to check the CRC (readers always do; a scan that only needs framing may not).
     static func decode(_ buffer: UnsafeRawBufferPointer, expectedOffset: Int64?, verifyChecksum: Bool = true) -> Decoded {
+        switch decodeView(buffer, expectedOffset: expectedOffset, verifyChecksum: verifyChecksum) {
+        case .record(let view): return .record(view.record(), size: view.size)
+        case .incomplete(let size): return .incomplete(size: size)
+        case .corrupt(let reason): return .corrupt(reason)
+        case .newerVersion(let v): return .newerVersion(v)
+        }
+    }
+
+    /// Decodes and checks the record at the start of `buffer`, giving a view into the buffer.
+    @inline(__always)
+    static func decodeView(_ buffer: UnsafeRawBufferPointer, expectedOffset: Int64?, verifyChecksum: Bool = true) -> DecodedView {
         guard buffer.count >= 4 else { return .incomplete(size: minimumRecordSize) }
         let length = Int(UInt32(littleEndian: buffer.loadUnaligned(as: UInt32.self)))
         if length == 0 { return .corrupt("zero length (unwritten space)") }
@@ -120,44 +167,22 @@ public enum RecordFormat {
         guard length <= maxRecordSize else { return .corrupt("length \(length) is larger than the largest record") }
         let size = length + 4
         guard buffer.count >= size else { return .incomplete(size: size) }
-        let stored = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        let v = buffer[8]
+        let record = UnsafeRawBufferPointer(rebasing: buffer[0..<size])
         if verifyChecksum {
-            let crc = checksum(UnsafeRawBufferPointer(rebasing: buffer[8..<size]))
-            guard crc == stored else { return .corrupt("checksum mismatch") }
+            let stored = UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+            guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: record[8..<size])) == stored else { return .corrupt("checksum mismatch") }
         }
+        let v = record[8]
         if v > version { return .newerVersion(v) }
         guard v == version else { return .corrupt("unknown record version \(v)") }
-        let idLen = Int(UInt16(littleEndian: buffer.loadUnaligned(fromByteOffset: 10, as: UInt16.self)))
-        let keyLen = Int(UInt16(littleEndian: buffer.loadUnaligned(fromByteOffset: 12, as: UInt16.self)))
-        let typeLen = Int(UInt16(littleEndian: buffer.loadUnaligned(fromByteOffset: 14, as: UInt16.self)))
-        let offset = Int64(littleEndian: buffer.loadUnaligned(fromByteOffset: 16, as: Int64.self))
-        let logTime = Int64(littleEndian: buffer.loadUnaligned(fromByteOffset: 24, as: Int64.self))
-        let eventTime = Int64(littleEndian: buffer.loadUnaligned(fromByteOffset: 32, as: Int64.self))
-        let metaLen = Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: 40, as: UInt32.self)))
-        let payloadLen = Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: 44, as: UInt32.self)))
-        guard headerSize + idLen + keyLen + typeLen + metaLen + payloadLen + hashSize == size else {
+        let view = RecordView(record)
+        guard headerSize + view.idCount + view.keyCount + view.typeCount + view.metaCount + view.payloadCount + hashSize == size else {
             return .corrupt("field lengths do not add up to the record length")
         }
-        if let expectedOffset, offset != expectedOffset {
-            return .corrupt("record carries offset \(offset), expected \(expectedOffset)")
+        if let expectedOffset, view.offset != expectedOffset {
+            return .corrupt("record carries offset \(view.offset), expected \(expectedOffset)")
         }
-        var p = headerSize
-        func string(_ n: Int) -> String {
-            defer { p += n }
-            return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[p..<(p + n)]), as: UTF8.self)
-        }
-        let id = string(idLen)
-        let key = string(keyLen)
-        let type = string(typeLen)
-        let meta = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[p..<(p + metaLen)]))
-        p += metaLen
-        let payload = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[p..<(p + payloadLen)]))
-        p += payloadLen
-        let hash = ChainHash(bytes: [UInt8](UnsafeRawBufferPointer(rebasing: buffer[p..<(p + hashSize)])))
-        let record = Record(offset: offset, logTime: Timestamp(microseconds: logTime), eventTime: Timestamp(microseconds: eventTime),
-                            id: id, key: key, type: type, meta: meta, payload: payload, hash: hash)
-        return .record(record, size: size)
+        return .record(view)
     }
 
     /// The chain hash stored in a whole record (the last 32 bytes).
@@ -168,5 +193,72 @@ public enum RecordFormat {
     /// The bytes the chain hash covers (version .. payload).
     static func hashedBody(_ record: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: record[8..<(record.count - hashSize)])
+    }
+}
+
+/// One whole, checked record inside a buffer: its fields read in place, without copies.
+/// Valid only while the buffer is (inside the closure that lent it).
+struct RecordView {
+    /// The record's bytes, from its length field to the end of its hash.
+    let bytes: UnsafeRawBufferPointer
+    let idCount: Int
+    let keyCount: Int
+    let typeCount: Int
+    let metaCount: Int
+    let payloadCount: Int
+
+    @inline(__always)
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        idCount = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 10, as: UInt16.self)))
+        keyCount = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt16.self)))
+        typeCount = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 14, as: UInt16.self)))
+        metaCount = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 40, as: UInt32.self)))
+        payloadCount = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 44, as: UInt32.self)))
+    }
+
+    /// The record's total size in bytes.
+    var size: Int { bytes.count }
+    var offset: Int64 { Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 16, as: Int64.self)) }
+    var logTime: Int64 { Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 24, as: Int64.self)) }
+    var eventTime: Int64 { Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 32, as: Int64.self)) }
+
+    @inline(__always) private func field(_ start: Int, _ count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)])
+    }
+
+    var id: UnsafeRawBufferPointer { field(RecordFormat.headerSize, idCount) }
+    var key: UnsafeRawBufferPointer { field(RecordFormat.headerSize + idCount, keyCount) }
+    var type: UnsafeRawBufferPointer { field(RecordFormat.headerSize + idCount + keyCount, typeCount) }
+    var meta: UnsafeRawBufferPointer { field(RecordFormat.headerSize + idCount + keyCount + typeCount, metaCount) }
+    var payload: UnsafeRawBufferPointer { field(RecordFormat.headerSize + idCount + keyCount + typeCount + metaCount, payloadCount) }
+    /// The chain hash: the last 32 bytes.
+    var hash: UnsafeRawBufferPointer { field(bytes.count - RecordFormat.hashSize, RecordFormat.hashSize) }
+
+    var keyString: String { String(decoding: key, as: UTF8.self) }
+    var typeString: String { String(decoding: type, as: UTF8.self) }
+    var idString: String { String(decoding: id, as: UTF8.self) }
+
+    /// Whether the key's bytes equal `utf8`.
+    @inline(__always)
+    func keyEquals(_ utf8: UnsafeRawBufferPointer) -> Bool {
+        guard keyCount == utf8.count else { return false }
+        guard let a = key.baseAddress, let b = utf8.baseAddress else { return keyCount == 0 }
+        return memcmp(a, b, keyCount) == 0
+    }
+
+    /// Whether the id's bytes equal `utf8`.
+    @inline(__always)
+    func idEquals(_ utf8: UnsafeRawBufferPointer) -> Bool {
+        guard idCount == utf8.count else { return false }
+        guard let a = id.baseAddress, let b = utf8.baseAddress else { return idCount == 0 }
+        return memcmp(a, b, idCount) == 0
+    }
+
+    /// A `Record` with copies of the fields.
+    func record() -> Record {
+        Record(offset: offset, logTime: Timestamp(microseconds: logTime), eventTime: Timestamp(microseconds: eventTime),
+               id: idString, key: keyString, type: typeString, meta: [UInt8](meta), payload: [UInt8](payload),
+               hash: ChainHash(bytes: [UInt8](hash)))
     }
 }

@@ -13,6 +13,8 @@ public final class BackgroundImport: @unchecked Sendable {
     private var failure: Error?
     private var cancelled = false
     private var applied = false
+    /// Whether the finished import was moved into the cache (else its staging directory is removed).
+    private var moved = false
     private let started = Date()
 
     let batchSize: Int
@@ -83,6 +85,7 @@ public final class BackgroundImport: @unchecked Sendable {
         }
         do {
             data.replaceLog(try pending.finish())
+            moved = true
             Explorer.logDidGrow(&state, data)
             state.message = StatusMessage(text: "imported \(data.count) events into the cache; the next open is instant", kind: .success)
             state.chainStatus = ""
@@ -98,6 +101,6 @@ public final class BackgroundImport: @unchecked Sendable {
             return finished
         }
         if !isFinished { done.wait() }
-        if !applied { pending.discard() }
+        if !moved { pending.discard() }
     }
 }

@@ -38,6 +38,10 @@ public struct ExplorerState: Sendable {
     public var showHelp = false
     public var helpScroll = 0
     public var following = false
+    /// The watch expression of `w`, for `>` and `<`.
+    public var watch: WatchExpression?
+    /// Whether the state pane shows, for each field, the event that last set it.
+    public var showBlame = false
     public var message: StatusMessage?
     public var chainStatus: String = ""
     /// A background import's progress line, while it runs.

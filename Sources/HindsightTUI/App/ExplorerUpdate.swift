@@ -132,6 +132,16 @@ public enum Explorer {
             s.message = StatusMessage(text: s.following ? "following the log: new events appear as they are appended (L stops)" : "stopped following", kind: .info)
         case .verify:
             verify(&s, data)
+        case .watch:
+            s.prompt = .watch
+            s.promptState = PromptState(text: s.watch?.description ?? "")
+        case .watchForward, .watchBackward:
+            runWatch(&s, data, forward: action == .watchForward)
+        case .blame:
+            s.showBlame.toggle()
+            s.message = StatusMessage(text: s.showBlame ? "blame: each field shows the offset of the event that last set it (c jumps there)" : "blame off", kind: .info)
+        case .lastChange:
+            jumpToLastChange(&s, data)
         }
         return []
     }
@@ -266,7 +276,16 @@ public enum Explorer {
                 search(&s, data, trimmed, forward: true)
             case .filter: filter(&s, data, trimmed)
             case .export: return [.export(path: trimmed)]
-            case .watch, nil: break
+            case .watch:
+                do {
+                    s.watch = try WatchExpression.parse(trimmed)
+                    s.message = StatusMessage(text: "watching \(s.watch?.description ?? trimmed): > runs forward, < backward", kind: .info)
+                } catch let e as HindsightError {
+                    s.message = StatusMessage(text: e.message, kind: .error)
+                } catch {
+                    s.message = StatusMessage(text: "\(error)", kind: .error)
+                }
+            case nil: break
             }
         default:
             break
@@ -375,6 +394,58 @@ public enum Explorer {
             }
         }
         return found
+    }
+
+    /// The record in focus: the versions view's or the key filter's (nil when all events are shown).
+    static func focusedKey(_ s: ExplorerState) -> String? {
+        switch s.rows.kind {
+        case .versions(let k), .key(let k): return k
+        default: return nil
+        }
+    }
+
+    /// `>` / `<`: runs to the next (previous) event where the watch expression turns true.
+    static func runWatch(_ s: inout ExplorerState, _ data: ExplorerData, forward: Bool) {
+        guard let watch = s.watch else {
+            s.message = StatusMessage(text: "no watch expression: press w to set one", kind: .warning)
+            return
+        }
+        guard let current = s.selectedOffset(total: data.count) else { return }
+        let timeline = Timeline(replayer: data.replayer)
+        let key = focusedKey(s)
+        do {
+            let from = forward ? current + 1 : current - 1
+            let match = from < 0 || from >= data.count ? nil : try Finder.find(watch, in: timeline, key: key, from: from, backward: !forward)
+            guard let match else {
+                s.message = StatusMessage(text: "\(watch) does not turn true \(forward ? "after" : "before") offset \(current)" + (key.map { " for \($0)" } ?? ""), kind: .warning)
+                return
+            }
+            if let offsets = s.rows.offsets, !offsets.contains(match.offset) { s.rows = .all }
+            selectOffset(&s, data, match.offset)
+            s.message = StatusMessage(text: "watch: \(watch) turned true at offset \(match.offset) (\(match.key))", kind: .success)
+        } catch let e as HindsightError {
+            s.message = StatusMessage(text: e.description, kind: .error)
+        } catch {
+            s.message = StatusMessage(text: "\(error)", kind: .error)
+        }
+    }
+
+    /// `c`: selects the event that last changed the state field under the state pane's cursor.
+    static func jumpToLastChange(_ s: inout ExplorerState, _ data: ExplorerData) {
+        guard let offset = s.selectedOffset(total: data.count), let r = try? data.record(at: offset) else { return }
+        let rows = PaneContent.make(s, data, diffWidth: layout(s).diff.width).stateRows
+        guard s.stateCursor < rows.count else { return }
+        let path = rows[s.stateCursor].path
+        let lines = (try? Blame.blame(Timeline(replayer: data.replayer), key: r.key, at: offset)) ?? []
+        let under = lines.filter { $0.path.description == path || $0.path.description.hasPrefix(path + "/") || path.isEmpty }
+        guard let latest = under.max(by: { $0.record.offset < $1.record.offset }) else {
+            s.message = StatusMessage(text: "no event set this field", kind: .warning)
+            return
+        }
+        let keepCursor = s.stateCursor
+        selectOffset(&s, data, latest.record.offset)
+        s.stateCursor = keepCursor
+        s.message = StatusMessage(text: "\(path.isEmpty ? "the record" : DiffText.dottedPath((try? JSONPointer(path)) ?? .root)) was last changed at offset \(latest.record.offset) (\(latest.record.type))", kind: .info)
     }
 
     static func helpKey(_ s: inout ExplorerState, _ key: Key) {

@@ -111,6 +111,7 @@ public enum ExplorerView {
         if let rec = c.record {
             title = " \(rec.key) after @\(rec.offset)"
             if let v = c.version { title += " · v\(v.number) of \(v.of)" }
+            if s.showBlame { title += " · blame" }
             title += " "
         }
         let block = Block(title: title.trimmingCharacters(in: .whitespaces), isFocused: s.focus == .state)
@@ -128,6 +129,11 @@ public enum ExplorerView {
             guard index < c.stateRows.count else { break }
             let y = inner.y + i
             _ = b.put(line: c.stateRows[index].line, x: inner.x, y: y, maxWidth: inner.width)
+            if s.showBlame, !c.stateRows[index].foldable, let o = c.blame[c.stateRows[index].path] {
+                let tag = " @\(o)"
+                let w = TextSafety.displayWidth(tag)
+                _ = b.put(tag, x: inner.x + inner.width - w, y: y, style: Style(fg: .magenta, dim: true))
+            }
             if s.focus == .state && index == s.stateCursor {
                 b.patchStyle(Rect(x: inner.x, y: y, width: inner.width, height: 1), Style(reverse: true))
             }

@@ -8,6 +8,7 @@ public enum ExplorerAction: Sendable, Hashable {
     case search, nextMatch, previousMatch
     case filter, clearFilter
     case mark, export, follow, verify
+    case watch, watchForward, watchBackward, blame, lastChange
     case help, quit
 }
 
@@ -46,7 +47,12 @@ public enum KeyMap {
         KeyBinding(keys: [.char("N")], label: "N", action: .previousMatch, description: "previous match", section: "Find", bar: nil),
         KeyBinding(keys: [.char("f")], label: "f", action: .filter, description: "filter by key or type (key:K, type:T)", section: "Find", bar: "f filter"),
         KeyBinding(keys: [.char("F")], label: "F", action: .clearFilter, description: "clear the filter", section: "Find", bar: nil),
-        KeyBinding(keys: [.char("m")], label: "m", action: .mark, description: "set mark A, then B: the diff pane shows A vs B (again: clear)", section: "Compare", bar: "m mark"),
+        KeyBinding(keys: [.char("w")], label: "w", action: .watch, description: "set a watch expression (e.g. balance < 0, changed(status))", section: "Debug", bar: nil),
+        KeyBinding(keys: [.char(">")], label: ">", action: .watchForward, description: "run forward to where the watch turns true", section: "Debug", bar: nil),
+        KeyBinding(keys: [.char("<")], label: "<", action: .watchBackward, description: "run backward to where the watch turned true (reverse-continue)", section: "Debug", bar: nil),
+        KeyBinding(keys: [.char("b")], label: "b", action: .blame, description: "blame: show which event last set each field of the state", section: "Debug", bar: nil),
+        KeyBinding(keys: [.char("c")], label: "c", action: .lastChange, description: "jump to the event that last changed the state field at the cursor", section: "Debug", bar: nil),
+        KeyBinding(keys: [.char("m")], label: "m", action: .mark, description: "set mark A, then B: the diff pane shows A vs B (the record's, or with all events shown, every record's) (again: clear)", section: "Compare", bar: "m mark"),
         KeyBinding(keys: [.char("e")], label: "e", action: .export, description: "export the audit log of the current view to a file", section: "Compare", bar: nil),
         KeyBinding(keys: [.char("L")], label: "L", action: .follow, description: "follow the log as another process appends", section: "Log", bar: "L follow"),
         KeyBinding(keys: [.char("V")], label: "V", action: .verify, description: "verify checksums and the hash chain now", section: "Log", bar: nil),

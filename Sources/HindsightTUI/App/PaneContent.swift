@@ -10,6 +10,8 @@ struct PaneContent {
     var stateRows: [JSONView.Row] = []
     var diffTitle = ""
     var diffLines: [Line] = []
+    /// With blame on: the offset of the event that last set each leaf (by JSON Pointer text).
+    var blame: [String: Int64] = [:]
 
     static func make(_ s: ExplorerState, _ data: ExplorerData, diffWidth: Int) -> PaneContent {
         var c = PaneContent()
@@ -19,6 +21,13 @@ struct PaneContent {
         c.state = (try? data.state(of: r.key, at: offset)) ?? nil
         if let state = c.state {
             c.stateRows = JSONView.rows(state, folded: s.folded)
+            if s.showBlame, let lines = try? Blame.blame(Timeline(replayer: data.replayer), key: r.key, at: offset) {
+                for l in lines { c.blame[l.path.description] = l.record.offset }
+            }
+        }
+        if let a = s.markA, Explorer.focusedKey(s) == nil {
+            c.crossDiff(a: a, b: s.markB ?? offset, selectionIsB: s.markB == nil, data, width: diffWidth)
+            return c
         }
         let before: JSON?
         let after: JSON?
@@ -54,5 +63,34 @@ struct PaneContent {
             }
         }
         return c
+    }
+
+    /// Every record's changes between A and B (marks with all events shown: no record in focus).
+    mutating func crossDiff(a: Int64, b: Int64, selectionIsB: Bool, _ data: ExplorerData, width: Int) {
+        diffTitle = "all records: A @\(a) → B @\(b)" + (selectionIsB ? " (B: selection)" : "")
+        guard let before = try? data.replayer.states(at: a), let after = try? data.replayer.states(at: b) else {
+            diffLines = [Line("cannot replay the log to compare A and B", style: Style(fg: .red))]
+            return
+        }
+        let diffs = CrossDiff.diff(from: before, to: after)
+        if diffs.isEmpty {
+            diffLines = [Line("no record differs", style: Style(dim: true))]
+            return
+        }
+        let created = diffs.filter { $0.kind == .created }.count, deleted = diffs.filter { $0.kind == .deleted }.count
+        diffLines = [Line("\(diffs.count) record\(diffs.count == 1 ? "" : "s"): \(created) created, \(deleted) deleted, \(diffs.count - created - deleted) changed", style: Style(bold: true))]
+        for d in diffs.prefix(500) {
+            switch d.kind {
+            case .created: diffLines.append(Line("+ \(d.key) (created)", style: Style(fg: .green, bold: true)))
+            case .deleted: diffLines.append(Line("- \(d.key) (deleted)", style: Style(fg: .red, bold: true)))
+            case .changed:
+                diffLines.append(Line("~ \(d.key)", style: Style(fg: .yellow, bold: true)))
+                for text in DiffText.lines(d.changes, valueWidth: max(10, width - 14)) {
+                    let style: Style = text.first == "+" ? Style(fg: .green) : (text.first == "-" ? Style(fg: .red) : Style(fg: .yellow))
+                    diffLines.append(Line("  " + text, style: style))
+                }
+            }
+        }
+        if diffs.count > 500 { diffLines.append(Line("… and \(diffs.count - 500) more records", style: Style(dim: true))) }
     }
 }

@@ -10,43 +10,81 @@ enum DiffFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what changed in a record between two points.",
+        abstract: "Show what changed between two points: in one record (--key) or across all records.",
         discussion: """
-            A and B are versions (v3), offsets (120), times (2026-11-21T15:00:00Z), start or end.
-            --format json-patch prints RFC 6902 operations that turn A into B; json prints both states and the operations.
+            A and B are versions (v3, with --key), offsets (120), times (2026-11-21T15:00:00Z), start or end.
+            With --key: the record's state at A against B. Without: the records created, deleted and
+            changed between A and B, each with its diff.
+            --format json-patch prints RFC 6902 operations that turn A into B (without --key: an object of
+            key -> operations); json prints the states and the operations.
+
+            What if: --skip OFFSETS replays as if those events had never happened (the log is never
+            written); --what-if compares the real timeline with that alternate one at B.
 
             Examples:
               hindsight diff sample-data/user-profile.jsonl --key user-1 --from v1 --to v3
               hindsight diff bank.log --key acct-1 --from 2026-11-21T09:00:00Z --to end --format json-patch
+              hindsight diff bank.log --from 2026-11-21T12:00:00Z --to end
+              hindsight diff bank.log --what-if --skip 7 --key acct-2
             """
     )
 
     @OptionGroup var source: SourceArguments
 
-    @Option(help: ArgumentHelp("The record.", valueName: "KEY"))
+    @Option(help: ArgumentHelp("The record (default: every record).", valueName: "KEY"))
     var key: String?
-    @Option(help: ArgumentHelp("The older point A.", valueName: "A"))
-    var from: String
+    @Option(help: ArgumentHelp("The older point A (not with --what-if).", valueName: "A"))
+    var from: String?
     @Option(help: ArgumentHelp("The newer point B (default: end).", valueName: "B"))
     var to: String = "end"
+    @Option(help: ArgumentHelp("Replay as if these offsets had never happened (comma-separated).", valueName: "OFFSETS"))
+    var skip: String?
+    @Flag(name: .customLong("what-if"), help: "Compare the real timeline (A) with the one without --skip's events (B), at --to.")
+    var whatIf = false
     @Option(help: ArgumentHelp("Output: text, json-patch or json.", valueName: "FORMAT"))
     var format: DiffFormat = .text
 
-    func run() throws {
-        guard let key else {
-            throw HindsightError(.usage, "diff needs --key KEY", hint: "name the record whose versions to compare, e.g. --key acct-1")
+    func validate() throws {
+        if whatIf && skip == nil {
+            throw ValidationError("--what-if needs --skip OFFSETS: the events the alternate timeline leaves out")
         }
+        if !whatIf && from == nil {
+            throw ValidationError("diff needs --from A (and --to B, default end), or --what-if with --skip")
+        }
+    }
+
+    func run() throws {
         let opened = try source.open()
         let replayer = Replayer(log: opened.log, rules: opened.rules)
-        if try replayer.versions(of: key).isEmpty {
+        let skipped = try skip.map(parseOffsetList) ?? []
+        let real = Timeline(replayer: replayer)
+        let alternate = Timeline(replayer: replayer, skip: skipped)
+        if let key, try replayer.versions(of: key).isEmpty {
             throw HindsightError(.notFound, "no record with key \"\(TextSafety.escape(key))\" in \(TextSafety.escape(opened.name))",
                                  hint: "list keys with: hindsight events \(opened.name)")
         }
-        let a = try replayer.resolve(try PositionSpec(from), key: key)
         let b = try replayer.resolve(try PositionSpec(to), key: key)
-        let before = try replayer.state(of: key, at: a.offset)
-        let after = try replayer.state(of: key, at: b.offset)
-        Output.note("\(TextSafety.escape(key)): A = \(label(a)), B = \(label(b))")
+        let a: ResolvedPosition
+        let older: Timeline, newer: Timeline
+        if whatIf {
+            a = b
+            older = real
+            newer = alternate
+            Output.note("what if offsets \(skipped.sorted().map(String.init).joined(separator: ",")) had never happened: A = the real timeline, B = the alternate one, both \(label(b))")
+        } else {
+            a = try replayer.resolve(try PositionSpec(from ?? "start"), key: key)
+            older = alternate
+            newer = alternate
+            Output.note("\(key.map { TextSafety.escape($0) + ": " } ?? "")A = \(label(a)), B = \(label(b))" + (skipped.isEmpty ? "" : " (without offsets \(skipped.sorted().map(String.init).joined(separator: ",")))"))
+        }
+        if let key {
+            try recordDiff(key: key, before: try older.state(of: key, at: a.offset), after: try newer.state(of: key, at: b.offset), a: a, b: b)
+        } else {
+            try allRecords(CrossDiff.diff(from: try older.states(at: a.offset), to: try newer.states(at: b.offset)), a: a, b: b)
+        }
+    }
+
+    private func recordDiff(key: String, before: JSON?, after: JSON?, a: ResolvedPosition, b: ResolvedPosition) throws {
         switch format {
         case .jsonPatch:
             Output.line(JSONSerializer.pretty(StructuralDiff.jsonPatch(from: before, to: after).json))
@@ -68,8 +106,41 @@ struct Diff: ParsableCommand {
         }
     }
 
+    private func allRecords(_ diffs: [RecordDiff], a: ResolvedPosition, b: ResolvedPosition) throws {
+        switch format {
+        case .jsonPatch:
+            var o = JSONObject()
+            for d in diffs { o[d.key] = StructuralDiff.jsonPatch(from: d.before, to: d.after).json }
+            Output.line(JSONSerializer.pretty(.object(o)))
+        case .json:
+            let items = diffs.map { d -> JSON in
+                ["key": .string(d.key), "kind": .string(d.kind.rawValue), "before": d.before ?? .null, "after": d.after ?? .null,
+                 "patch": StructuralDiff.jsonPatch(from: d.before, to: d.after).json]
+            }
+            Output.line(JSONSerializer.pretty(["from": .int(a.offset), "to": .int(b.offset), "records": .array(items)]))
+        case .text:
+            if diffs.isEmpty {
+                Output.line("no differences")
+                return
+            }
+            let created = diffs.filter { $0.kind == .created }.count, deleted = diffs.filter { $0.kind == .deleted }.count
+            Output.line("\(diffs.count) record\(diffs.count == 1 ? "" : "s") differ: \(created) created, \(deleted) deleted, \(diffs.count - created - deleted) changed")
+            for d in diffs {
+                switch d.kind {
+                case .created: Output.line("+ \(TextSafety.escape(d.key)) (created)")
+                case .deleted: Output.line("- \(TextSafety.escape(d.key)) (deleted)")
+                case .changed: Output.line("~ \(TextSafety.escape(d.key))")
+                }
+                if d.kind == .changed {
+                    for line in DiffText.lines(d.changes, valueWidth: 66) { Output.line("    " + line) }
+                }
+            }
+        }
+    }
+
     private func label(_ p: ResolvedPosition) -> String {
         if p.offset < 0 { return "before the first event" }
+        guard key != nil else { return "after offset \(p.offset)" }
         let v = p.version.map { $0 == 0 ? "not yet created" : "v\($0)" } ?? "?"
         return "\(v) (after offset \(p.offset))"
     }

@@ -15,6 +15,7 @@ struct State: ParsableCommand {
               hindsight state sample-data/bank-account.jsonl --key acct-1
               hindsight state sample-data/bank-account.jsonl --key acct-1 --at 1
               hindsight state bank.log --at 2026-11-21T09:05:00Z | jq .
+              hindsight state bank.log --key acct-1 --skip 1      (what if offset 1 had never happened)
             """
     )
 
@@ -24,6 +25,8 @@ struct State: ParsableCommand {
     var at: String?
     @Option(help: ArgumentHelp("The record to show.", valueName: "KEY"))
     var key: String?
+    @Option(help: ArgumentHelp("Replay as if these offsets had never happened (comma-separated).", valueName: "OFFSETS"))
+    var skip: String?
     @Option(help: ArgumentHelp("Output: json (pretty, default), jsonl (compact), text (same as json).", valueName: "FORMAT"))
     var format: ReadFormat = .json
 
@@ -36,12 +39,15 @@ struct State: ParsableCommand {
                                  hint: "list keys with: hindsight events \(opened.name)")
         }
         let position = try replayer.resolve(spec, key: key)
-        Output.note(Describe.position(position, spec: spec, log: opened.log, key: key))
+        let timeline = Timeline(replayer: replayer, skip: try skip.map(parseOffsetList) ?? [])
+        var note = Describe.position(position, spec: spec, log: opened.log, key: key)
+        if timeline.isAlternate { note += "; as if offsets \(timeline.skip.sorted().map(String.init).joined(separator: ",")) had never happened" }
+        Output.note(note)
         let document: JSON
         if let key {
-            document = try replayer.state(of: key, at: position.offset) ?? .null
+            document = try timeline.state(of: key, at: position.offset) ?? .null
         } else {
-            let map = try replayer.states(at: position.offset)
+            let map = try timeline.states(at: position.offset)
             var o = JSONObject(minimumCapacity: map.count)
             for k in map.keys.sorted() { o[k] = map[k] }
             document = .object(o)

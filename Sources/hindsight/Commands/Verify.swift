@@ -4,29 +4,80 @@ import HindsightCore
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check framing, checksums and the hash chain of a log; print its head hash.",
+        abstract: "Check framing, checksums and the hash chain of a log, or an audit export (--audit); print the head hash.",
         discussion: """
             Exit status: 0 when the log is whole; 3 when a record is damaged (the first bad offset and its
             segment are named); 2 when the log ends in a torn tail left by an interrupted write (readers
             ignore it; the next import cuts it).
 
+            --audit FILE checks an export made by `hindsight export`: its manifest, each row's rowHash, the
+            sequence of rows (an edited, removed, inserted or reordered row is named with its line) and the
+            manifest's digest. With --log SOURCE every row is also compared with the log (and the log's head
+            and chain are checked). Values redacted with --redact are compared by recomputing their HMAC when
+            --redact-key-file is given, else reported as "redacted, not compared". Exit status 0 when the
+            export verifies, 3 when it does not. See docs/AUDIT.md.
+
             Examples:
               hindsight verify bank.log
               hindsight verify bank.log --format json
+              hindsight verify --audit audit.jsonl
+              hindsight verify --audit audit.csv --log bank.log
+              hindsight verify --audit user-42.jsonl --log sample-data/gdpr-erasure.jsonl --redact-key-file audit.key
             """
     )
 
-    @OptionGroup var source: SourceArguments
+    @Argument(help: ArgumentHelp("A log directory, or a JSONL / CloudEvents / kcat -J file (imported into a cache).", valueName: "SOURCE"))
+    var source: String?
+
+    @OptionGroup var fields: FieldFlags
+
+    @Option(name: .customLong("input-format"), help: ArgumentHelp("Format of a file SOURCE: auto, jsonl, cloudevents, kcat.", valueName: "FORMAT"))
+    var inputFormat: InputFormat = .auto
 
     @Option(help: ArgumentHelp("Output: text or json.", valueName: "FORMAT"))
     var format: ReadFormat = .text
 
+    @Option(help: ArgumentHelp("Check an audit export (JSON Lines, CSV or Markdown) instead of a log.", valueName: "FILE"))
+    var audit: String?
+
+    @Option(name: .customLong("log"), help: ArgumentHelp("With --audit: the log (or JSONL source) to compare every row with.", valueName: "SOURCE"))
+    var log: String?
+
+    @Option(help: ArgumentHelp("With --audit: a CSV export's manifest (default FILE.manifest.json).", valueName: "FILE"))
+    var manifest: String?
+
+    @Option(name: .customLong("redact-key-file"), help: ArgumentHelp("With --audit --log: the redaction key, to compare redacted values.", valueName: "FILE"))
+    var redactKeyFile: String?
+
+    func validate() throws {
+        if audit == nil {
+            if source == nil { throw ValidationError("give a log to verify (SOURCE), or an audit export with --audit FILE") }
+            if log != nil || manifest != nil || redactKeyFile != nil {
+                throw ValidationError("--log, --manifest and --redact-key-file go with --audit FILE")
+            }
+        } else if source != nil && log != nil {
+            throw ValidationError("give the log once: with --audit, name it with --log SOURCE")
+        }
+    }
+
+    private func open(_ path: String) throws -> OpenedSource {
+        let options = SourceOptions(rulesPath: fields.rules, importOptions: try fields.importOptions(format: inputFormat))
+        let progress = Output.Progress()
+        defer { progress.finish() }
+        return try LogSource.open(path, options: options) { progress.update($0) }
+    }
+
     func run() throws {
+        if let audit {
+            try verifyAudit(audit, log: log ?? source)
+            return
+        }
+        guard let source else { throw HindsightError(.usage, "give a log to verify") }
         let directory: String
-        if FileSystem.isDirectoryPath(source.source) {
-            directory = source.source
+        if FileSystem.isDirectoryPath(source) {
+            directory = source
         } else {
-            directory = try source.open().log.directory
+            directory = try open(source).log.directory
         }
         let progress = Output.Progress()
         let report = try Verifier.verify(directory: directory) { done, total in
@@ -66,5 +117,67 @@ struct Verify: ParsableCommand {
         Output.flush()
         if report.problem != nil { throw ExitCode(3) }
         if report.tornTail != nil { throw ExitCode(2) }
+    }
+
+    /// `--audit FILE [--log SOURCE]`: exit 0 when the export verifies, 3 when it does not.
+    private func verifyAudit(_ path: String, log logPath: String?) throws {
+        let key = try redactKeyFile.map { try Redactor.readKey(file: $0) }
+        if key != nil && logPath == nil {
+            throw HindsightError(.usage, "--redact-key-file compares redacted values with the log", hint: "add --log SOURCE")
+        }
+        let opened = try logPath.map { try open($0) }
+        let progress = ExportProgressLine()
+        let report = try AuditVerifier.verify(file: path, manifestPath: manifest, log: opened?.log, redactionKey: key) { done, total in
+            progress.update(done, total)
+        }
+        progress.finish()
+        let m = report.manifest
+        if format != .text {
+            var o: JSONObject = [
+                "audit": .string(path),
+                "format": .string(report.format.rawValue),
+                "valid": .bool(report.isValid),
+                "rows": .int(Int64(report.rowsRead)),
+                "manifestRows": .int(Int64(m.rows)),
+                "digest": .string(m.digest),
+                "headHash": .string(m.headHash),
+                "logChecked": .bool(report.logChecked),
+                "rowsCompared": .int(Int64(report.rowsCompared)),
+                "redactedCompared": .int(Int64(report.redactedCompared)),
+                "redactedNotCompared": .int(Int64(report.redactedNotCompared)),
+                "problemCount": .int(Int64(report.problemCount)),
+            ]
+            o["problems"] = .array(report.problems.map { p in
+                ["kind": .string(p.kind.rawValue), "row": p.row.map { .int(Int64($0)) } ?? .null,
+                 "line": p.line.map { .int(Int64($0)) } ?? .null, "message": .string(p.message)]
+            })
+            o["notes"] = .array(report.notes.map { JSON.string($0) })
+            Output.line(JSONSerializer.compact(.object(o)))
+        } else {
+            let name = TextSafety.escape(path)
+            let range = m.firstOffset <= m.lastOffset ? "offsets \(m.firstOffset)…\(m.lastOffset)" : "an empty range"
+            Output.line("export: \(Format.grouped(m.rows)) rows (\(m.format.rawValue)) from \(range) of \(TextSafety.escape(m.source)), head \(m.headHash), exported \(TextSafety.escape(m.exportedAt)) by \(TextSafety.escape(m.tool))")
+            for note in report.notes { Output.line("note: " + TextSafety.escape(note)) }
+            if report.isValid {
+                Output.line("ok: \(name): every row's rowHash, the sequence of \(Format.grouped(report.rowsRead)) rows and the digest \(m.digest) hold")
+                if report.logChecked {
+                    Output.line("ok: every row matches the log (\(Format.grouped(report.rowsCompared)) compared; the log's head and chain hold)")
+                }
+            } else {
+                Output.line("FAILED: \(name): \(report.problemCount) problem\(report.problemCount == 1 ? "" : "s")")
+                for p in report.problems { Output.line(TextSafety.escape(p.message)) }
+                if report.problemCount > report.problems.count {
+                    Output.line("… and \(report.problemCount - report.problems.count) more")
+                }
+            }
+            if report.redactedCompared > 0 {
+                Output.line("redacted: \(Format.grouped(report.redactedCompared)) redacted values compared by recomputing their HMAC")
+            }
+            if report.redactedNotCompared > 0 {
+                Output.line("redacted, not compared: \(Format.grouped(report.redactedNotCompared)) values (give --redact-key-file to compare them)")
+            }
+        }
+        Output.flush()
+        if !report.isValid { throw ExitCode(3) }
     }
 }

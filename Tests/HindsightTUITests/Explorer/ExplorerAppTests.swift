@@ -36,18 +36,60 @@ struct ExplorerAppTests {
         #expect(two.plainLines().joined().contains("\"balance\": 130"))
     }
 
-    @Test func marksDiffAAgainstB() throws {
+    @Test func marksDiffEveryRecordWhenAllEventsAreShown() throws {
         let f = try ExplorerFixture()
-        let (screen, app) = try f.run([.key(.char("m")), .key(.down), .key(.down), .key(.char("m"))])
+        let (screen, app) = try f.run([.key(.char("m")), .key(.down), .key(.down), .key(.down), .key(.char("m"))])
         #expect(app.state.markA == 0)
-        #expect(app.state.markB == 2)
+        #expect(app.state.markB == 3)
         let text = screen.plainLines().joined(separator: "\n")
-        #expect(text.contains("acct-1: A @0 → B @2"))
+        #expect(text.contains("all records: A @0 → B @3"))
+        #expect(text.contains("2 records: 1 created, 0 deleted, 1 changed"))
+        #expect(text.contains("+ acct-2 (created)"))
         #expect(text.contains("~ /balance: 100 → 130"))
         assertSnapshot(screen, named: "explorer-marks")
         let (cleared, clearedApp) = try f.run([.key(.char("m")), .key(.down), .key(.char("m")), .key(.char("m"))])
         #expect(clearedApp.state.markA == nil)
         #expect(cleared.plainLines().joined().contains("marks cleared"))
+    }
+
+    @Test func marksDiffTheFocusedRecord() throws {
+        let f = try ExplorerFixture()
+        let (screen, _) = try f.run([.key(.enter), .key(.char("m")), .key(.end), .key(.char("m"))])
+        let text = screen.plainLines().joined(separator: "\n")
+        #expect(text.contains("acct-1: A @0 → B @10"))
+        #expect(text.contains("~ /balance: 100 → 130"))
+        #expect(text.contains("+ /address: \"12 Harbour Street\""))
+    }
+
+    @Test func watchRunsForwardAndBackward() throws {
+        let f = try ExplorerFixture()
+        let watch: [InputEvent] = [.key(.char("w"))] + InputEvent.keys("balance < 200\n")
+        let (_, forward) = try f.run(watch + [.key(.char(">"))])
+        // acct-1 is below 200 from its first event on (no turn after the cursor); acct-2 turns at 7.
+        #expect(forward.state.selectedOffset(total: f.data.count) == 7)
+        let (again, _) = try f.run(watch + [.key(.char(">")), .key(.char(">"))])
+        #expect(again.plainLines().last?.contains("does not turn true after offset 7") == true)
+        let (_, back) = try f.run(watch + [.key(.end), .key(.char("<"))])
+        #expect(back.state.selectedOffset(total: f.data.count) == 7)
+        let (none, _) = try f.run([.key(.char("w"))] + InputEvent.keys("balance < -5\n") + [.key(.char(">"))])
+        #expect(none.plainLines().last?.contains("does not turn true") == true)
+        let (bad, _) = try f.run([.key(.char("w"))] + InputEvent.keys("balance <\n"))
+        #expect(bad.plainLines().last?.contains("column") == true)
+        let (unset, _) = try f.run([.key(.char(">"))])
+        #expect(unset.plainLines().last?.contains("press w") == true)
+    }
+
+    @Test func blameAndJumpToTheLastChange() throws {
+        let f = try ExplorerFixture()
+        let (screen, app) = try f.run([.key(.end), .key(.char("b"))])
+        #expect(app.state.showBlame)
+        let text = screen.plainLines().joined(separator: "\n")
+        #expect(text.contains("· blame"))
+        #expect(text.contains("@2"))
+        #expect(text.contains("@10"))
+        // The cursor on "balance" (row 1), then c: the deposit at offset 2 set it last.
+        let (_, jumped) = try f.run([.key(.end), .key(.tab), .key(.down), .key(.char("c"))])
+        #expect(jumped.state.selectedOffset(total: f.data.count) == 2)
     }
 
     @Test func enterShowsOneRecordsVersionsAndEscReturns() throws {

@@ -1,0 +1,72 @@
+/// Writes JSON string literals byte for byte as ``JSONSerializer/writeString(_:into:)`` does, but over
+/// the UTF-8 bytes: runs of text that need no escape are copied whole, and only the few lead bytes
+/// that can start a terminal-unsafe scalar are decoded. Audit rows are mostly such text.
+enum JSONStringWriter {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends `s` as a quoted, escaped, terminal-safe JSON string.
+    static func write(_ s: String, into out: inout [UInt8]) {
+        var s = s
+        out.append(UInt8(ascii: "\""))
+        s.withUTF8 { bytes in
+            let n = bytes.count
+            var run = 0
+            var i = 0
+            func flush(_ end: Int) {
+                if end > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<end])) }
+            }
+            while i < n {
+                let b = bytes[i]
+                if b >= 0x20 && b < 0x7F {
+                    if b != 0x22 && b != 0x5C { i += 1; continue }
+                    flush(i)
+                    out.append(0x5C)
+                    out.append(b)
+                    i += 1
+                    run = i
+                    continue
+                }
+                if b < 0x80 {
+                    // C0 controls and DEL.
+                    flush(i)
+                    escape(UInt32(b), into: &out)
+                    i += 1
+                    run = i
+                    continue
+                }
+                // A multi-byte scalar (the string is valid UTF-8).
+                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+                guard b == 0xC2 || b == 0xD8 || b == 0xE2 || b == 0xEF, i + length <= n else { i += length; continue }
+                var v = UInt32(b) & (length == 2 ? 0x1F : 0x0F)
+                for k in 1..<length { v = v << 6 | (UInt32(bytes[i + k]) & 0x3F) }
+                if isTerminalUnsafeScalar(v) {
+                    flush(i)
+                    escape(v, into: &out)
+                    i += length
+                    run = i
+                } else {
+                    i += length
+                }
+            }
+            flush(n)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// The escape `JSONSerializer` writes for a control or unsafe scalar.
+    private static func escape(_ v: UInt32, into out: inout [UInt8]) {
+        switch v {
+        case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+        case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        default:
+            out.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+            out.append(hexDigits[Int((v >> 12) & 0xF)])
+            out.append(hexDigits[Int((v >> 8) & 0xF)])
+            out.append(hexDigits[Int((v >> 4) & 0xF)])
+            out.append(hexDigits[Int(v & 0xF)])
+        }
+    }
+}

@@ -1,0 +1,304 @@
+/// Everything that decides which rows an export has and what they hold; made from a filter and
+/// options when exporting, and from a manifest when verifying against the log.
+struct ExportPlan: Sendable {
+    /// The inclusive offset range (empty when `first > last`).
+    var first: Int64
+    var last: Int64
+    var key: String?
+    var type: String?
+    var columns: AuditColumns
+    var actor: JSONPointer?
+    var summaryWidth: Int
+    /// Redacts data, state, actor and summary (nil: the raw values).
+    var redactor: Redactor?
+    var rules: Rules
+
+    /// The inclusive offset range a filter selects (as `hindsight events` resolves `--from` / `--to`).
+    static func range(log: LogReader, rules: Rules, filter: ExportFilter) throws -> (first: Int64, last: Int64) {
+        let replayer = Replayer(log: log, rules: rules)
+        var first: Int64 = 0
+        var last = log.count - 1
+        if let from = filter.from {
+            if case .time(let t) = from {
+                first = try replayer.offset(at: Timestamp(microseconds: t.microseconds - 1)) + 1
+            } else {
+                first = max(0, try replayer.resolve(from, key: filter.key).offset)
+            }
+        }
+        if let to = filter.to { last = try replayer.resolve(to, key: filter.key).offset }
+        return (first, last)
+    }
+}
+
+/// The fold state of one key while streaming: its version count and current state.
+private struct KeyState {
+    var version = 0
+    var state: JSON?
+}
+
+/// A row as the generator makes it: typed values, written to canonical bytes without going through
+/// strings (the fast path of JSON Lines exports); ``auditRow(rowHash:)`` gives the ``AuditRow``.
+struct GeneratedRow: Sendable {
+    var seq: Int
+    var record: Record
+    var version: Int
+    var actor: String
+    var summary: String
+    var prev: ChainHash
+    var data: JSON?
+    var state: JSON?
+
+    func auditRow(rowHash: String = "") -> AuditRow {
+        AuditRow(seq: seq, offset: record.offset, logTime: record.logTime.iso8601, eventTime: record.eventTime.iso8601,
+                 key: record.key, type: record.type, id: record.id, version: version, actor: actor, summary: summary,
+                 hash: record.hash.hex, prev: prev.hex, data: data, state: state, rowHash: rowHash)
+    }
+
+    /// The same bytes as `auditRow().writeCanonical(into:columns:)`, written directly.
+    func writeCanonical(into out: inout [UInt8], columns: AuditColumns, times: inout RowTimeCaches) {
+        out.append(contentsOf: CanonicalBytes.seq)
+        CanonicalBytes.int(Int64(seq), into: &out)
+        out.append(contentsOf: CanonicalBytes.offset)
+        CanonicalBytes.int(record.offset, into: &out)
+        out.append(contentsOf: CanonicalBytes.logTime)
+        times.log.write(record.logTime, into: &out)
+        out.append(contentsOf: CanonicalBytes.eventTime)
+        times.event.write(record.eventTime, into: &out)
+        out.append(contentsOf: CanonicalBytes.key)
+        JSONStringWriter.write(record.key, into: &out)
+        out.append(contentsOf: CanonicalBytes.type)
+        JSONStringWriter.write(record.type, into: &out)
+        out.append(contentsOf: CanonicalBytes.id)
+        JSONStringWriter.write(record.id, into: &out)
+        out.append(contentsOf: CanonicalBytes.version)
+        CanonicalBytes.int(Int64(version), into: &out)
+        out.append(contentsOf: CanonicalBytes.actor)
+        JSONStringWriter.write(actor, into: &out)
+        out.append(contentsOf: CanonicalBytes.summary)
+        JSONStringWriter.write(summary, into: &out)
+        out.append(contentsOf: CanonicalBytes.hash)
+        CanonicalBytes.hex(record.hash, into: &out)
+        out.append(contentsOf: CanonicalBytes.prev)
+        CanonicalBytes.hex(prev, into: &out)
+        out.append(UInt8(ascii: "\""))
+        if columns.includeData {
+            out.append(contentsOf: CanonicalBytes.data)
+            CanonicalJSON.write(data ?? .null, into: &out)
+        }
+        if columns.includeState {
+            out.append(contentsOf: CanonicalBytes.state)
+            CanonicalJSON.write(state ?? .null, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+/// Pieces of a row's canonical text.
+enum CanonicalBytes {
+    static let seq = Array("{\"seq\":".utf8)
+    static let offset = Array(",\"offset\":".utf8)
+    static let logTime = Array(",\"logTime\":\"".utf8)
+    static let eventTime = Array("\",\"eventTime\":\"".utf8)
+    static let key = Array("\",\"key\":".utf8)
+    static let type = Array(",\"type\":".utf8)
+    static let id = Array(",\"id\":".utf8)
+    static let version = Array(",\"version\":".utf8)
+    static let actor = Array(",\"actor\":".utf8)
+    static let summary = Array(",\"summary\":".utf8)
+    static let hash = Array(",\"hash\":\"".utf8)
+    static let prev = Array("\",\"prev\":\"".utf8)
+    static let data = Array(",\"data\":".utf8)
+    static let state = Array(",\"state\":".utf8)
+    static let digits = Array("0123456789abcdef".utf8)
+
+    /// Decimal digits of `v`.
+    @inline(__always) static func int(_ v: Int64, into out: inout [UInt8]) {
+        if v >= 0 && v < 10 { out.append(UInt8(ascii: "0") + UInt8(v)); return }
+        if v < 0 { out.append(contentsOf: String(v).utf8); return }
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var n = UInt64(v)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            var i = raw.count
+            while n > 0 {
+                i -= 1
+                raw[i] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+            }
+            out.append(contentsOf: raw[i...])
+        }
+    }
+
+    /// 64 lower-case hex digits.
+    @inline(__always) static func hex(_ h: ChainHash, into out: inout [UInt8]) {
+        for b in h.bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+    }
+}
+
+/// One time cache for log times and one for event times.
+struct RowTimeCaches {
+    var log = ISOTimeCache()
+    var event = ISOTimeCache()
+}
+
+/// Writes `Timestamp.iso8601` text byte by byte, remembering the date part of the last day.
+struct ISOTimeCache {
+    private var day = Int64.min
+    private var date: [UInt8] = []
+
+    @inline(__always) private static func two(_ v: Int64, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "0") + UInt8(v / 10))
+        out.append(UInt8(ascii: "0") + UInt8(v % 10))
+    }
+
+    /// Appends the same text as `t.iso8601`.
+    mutating func write(_ t: Timestamp, into out: inout [UInt8]) {
+        var secs = t.microseconds / 1_000_000
+        var frac = t.microseconds % 1_000_000
+        if frac < 0 { frac += 1_000_000; secs -= 1 }
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 { rem += 86_400; days -= 1 }
+        if days != day {
+            let (y, _, _) = Timestamp.civil(fromDays: days)
+            guard y >= 0 && y <= 9999 else {
+                out.append(contentsOf: t.iso8601.utf8)  // outside the years the fast path writes
+                return
+            }
+            // "YYYY-MM-DDT", as Timestamp.iso8601 writes it.
+            date = Array(Timestamp(microseconds: days * 86_400_000_000).iso8601.utf8.prefix(11))
+            day = days
+        }
+        out.append(contentsOf: date)
+        ISOTimeCache.two(rem / 3600, into: &out)
+        out.append(UInt8(ascii: ":"))
+        ISOTimeCache.two(rem % 3600 / 60, into: &out)
+        out.append(UInt8(ascii: ":"))
+        ISOTimeCache.two(rem % 60, into: &out)
+        if frac != 0 {
+            out.append(UInt8(ascii: "."))
+            let (value, width) = frac % 1000 == 0 ? (frac / 1000, 3) : (frac, 6)
+            var divisor: Int64 = width == 3 ? 100 : 100_000
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+        }
+        out.append(UInt8(ascii: "Z"))
+    }
+}
+
+/// What a row was made from, unredacted (the verifier compares redacted exports with it).
+struct RowSource {
+    var before: JSON?
+    var after: JSON?
+    var data: JSON
+}
+
+/// One record to make a row of: the fold's output, before any redaction or rendering.
+struct RowJob: Sendable {
+    var seq: Int
+    var record: Record
+    /// The chain hash of the record before it in the log.
+    var prev: ChainHash
+    var version: Int
+    var before: JSON?
+    var after: JSON?
+    var data: JSON
+}
+
+extension ExportPlan {
+    /// Makes a row from a folded record: redaction, the summary of the change, the actor.
+    /// Independent of every other row, so rows can be made on several threads.
+    func render(_ job: RowJob) -> GeneratedRow {
+        var shownData = job.data
+        var shownBefore = job.before
+        var shownAfter = job.after
+        if let redactor {
+            if columns.includeData || actor != nil { shownData = redactor.redact(job.data) }
+            shownBefore = job.before.map(redactor.redact)
+            shownAfter = job.after.map(redactor.redact)
+        }
+        let changes = StructuralDiff.changes(from: shownBefore, to: shownAfter)
+        let summary = DiffText.summary(changes, in: shownAfter, maxWidth: summaryWidth)
+        var actorText = ""
+        if let actor, let v = actor.resolve(in: shownData) {
+            actorText = v.stringValue ?? JSONSerializer.compact(v)
+        }
+        return GeneratedRow(seq: job.seq, record: job.record, version: job.version, actor: actorText, summary: summary, prev: job.prev,
+                            data: columns.includeData ? shownData : nil,
+                            state: columns.includeState ? (shownAfter ?? .null) : nil)
+    }
+}
+
+/// Streams the rows of an export in order, folding the log once.
+///
+/// Without a key filter every record from offset 0 to the end of the range is folded (versions and
+/// states need the records before the range too); with one, only that key's records (found through
+/// the key index). Memory is O(number of keys): one version count and one current state per key.
+struct RowGenerator {
+    let log: LogReader
+    let plan: ExportPlan
+    /// Also hand the unredacted values to the body (for verification).
+    var wantsSource = false
+
+    /// Calls `body` with each row in order (seq 1, 2, ...); stops when it returns false.
+    /// Returns the number of rows.
+    @discardableResult
+    func run(progress: ((Int64, Int64) -> Void)? = nil, _ body: (inout GeneratedRow, RowSource?) throws -> Bool) throws -> Int {
+        try jobs(progress: progress) { job in
+            var row = plan.render(job)
+            return try body(&row, wantsSource ? RowSource(before: job.before, after: job.after, data: job.data) : nil)
+        }
+    }
+
+    /// Folds the log and calls `body` with each record that makes a row, in order; stops when it returns false.
+    /// Returns the number of rows.
+    @discardableResult
+    func jobs(progress: ((Int64, Int64) -> Void)? = nil, _ body: (RowJob) throws -> Bool) throws -> Int {
+        let last = min(plan.last, log.count - 1)
+        guard plan.first <= last else { return 0 }
+        var seq = 0
+        var issues: [String] = []
+        var stop = false
+
+        func step(_ r: Record, prev: ChainHash, entry: inout KeyState) throws {
+            let data = r.data()
+            let before = entry.state
+            issues.removeAll(keepingCapacity: true)
+            let after = Fold.apply(plan.rules, type: r.type, data: data, to: before, issues: &issues)
+            entry.version += 1
+            entry.state = after
+            guard r.offset >= plan.first, plan.type == nil || r.type == plan.type else { return }
+            seq += 1
+            if try !body(RowJob(seq: seq, record: r, prev: prev, version: entry.version, before: before, after: after, data: data)) { stop = true }
+        }
+
+        if let key = plan.key {
+            let offsets = try log.offsets(forKey: key).filter { $0 <= last }
+            var entry = KeyState()
+            for (i, offset) in offsets.enumerated() {
+                let r = try log.record(at: offset)
+                let prev = offset == 0 ? ChainHash.genesis : try log.record(at: offset - 1).hash
+                try step(r, prev: prev, entry: &entry)
+                if stop { break }
+                if i & 0xFFF == 0 { progress?(Int64(i), Int64(offsets.count)) }
+            }
+            progress?(Int64(offsets.count), Int64(offsets.count))
+        } else {
+            var states: [String: KeyState] = [:]
+            var prev = ChainHash.genesis
+            let total = last + 1
+            try log.forEach(from: 0, to: last + 1) { r in
+                try step(r, prev: prev, entry: &states[r.key, default: KeyState()])
+                prev = r.hash
+                if r.offset & 0xFFFF == 0 { progress?(r.offset, total) }
+                return !stop
+            }
+            progress?(total, total)
+        }
+        return seq
+    }
+}
