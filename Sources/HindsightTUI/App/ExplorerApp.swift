@@ -1,3 +1,4 @@
+import Foundation
 import HindsightCore
 
 /// The explorer's loop: draw, wait for input, update, run effects; until quit.
@@ -28,13 +29,46 @@ public final class ExplorerApp {
         }
     }
 
+    /// Checks the hash chain on a background thread (opening never scans the log); the status line
+    /// says "verifying…" until the result arrives.
+    public func checkChainInBackground() {
+        switch data.log.tail {
+        case .torn, .damaged:
+            checkChainOnOpen()
+            return
+        case .clean:
+            break
+        }
+        let check = ChainCheck()
+        let directory = data.log.directory
+        state.chainStatus = "chain: verifying…"
+        let thread = Thread {
+            let status: String
+            if let report = try? Verifier.verify(directory: directory) {
+                status = Explorer.chainStatus(report)
+            } else {
+                status = "chain unverified (V)"
+            }
+            check.finish(status)
+        }
+        thread.start()
+        chainCheck = check
+    }
+
+    private var chainCheck: ChainCheck?
+
     /// Runs until the user quits. `tick` is how often the loop wakes without input (following, imports).
     public func run(on terminal: some Terminal, tick: Duration = .milliseconds(250)) throws {
         state.size = terminal.size
         Explorer.clampSelection(&state, data)
         while !state.quit {
             try terminal.draw(ExplorerView.render(state, data))
-            let needsTicks = state.following || state.importStatus != nil || onTick != nil
+            if let check = chainCheck, let status = check.result {
+                state.chainStatus = status
+                chainCheck = nil
+                continue
+            }
+            let needsTicks = state.following || state.importStatus != nil || onTick != nil || chainCheck != nil
             guard let event = try terminal.nextEvent(timeout: needsTicks ? tick : nil) else {
                 if !needsTicks { return }  // a scripted terminal ran out of input
                 onTick?(&state, data)
@@ -64,4 +98,13 @@ public final class ExplorerApp {
             }
         }
     }
+}
+
+/// The result of a background chain check, handed to the app loop.
+final class ChainCheck: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: String?
+
+    func finish(_ s: String) { lock.withLock { status = s } }
+    var result: String? { lock.withLock { status } }
 }

@@ -54,7 +54,7 @@ struct Open: ParsableCommand {
                     app.onTick = { state, data in background.tick(&state, data) }
                     background.tick(&app.state, data)
                 } else {
-                    app.checkChainOnOpen()
+                    app.checkChainInBackground()
                 }
                 try app.run(on: terminal)
             }

@@ -211,6 +211,17 @@ struct ExplorerAppTests {
         }
     }
 
+    @Test func theChainIsCheckedInTheBackground() throws {
+        let f = try ExplorerFixture()
+        let terminal = InMemoryTerminal(size: Size(width: 100, height: 30))
+        let app = ExplorerApp(data: f.data, size: terminal.size)
+        app.checkChainInBackground()
+        #expect(app.state.chainStatus == "chain: verifying…")
+        try TerminalSession.run(terminal) { t in try app.run(on: t, tick: .milliseconds(5)) }
+        #expect(app.state.chainStatus.hasPrefix("chain ✓ "))
+        #expect(terminal.screenLines.first?.contains("chain ✓") == true)
+    }
+
     @Test func exportWithoutAnExporterSaysSo() throws {
         let f = try ExplorerFixture()
         let (screen, _) = try f.run([.key(.char("e")), .key(.enter)])
