@@ -48,6 +48,25 @@ struct SourceArguments: ParsableArguments {
     }
 }
 
+extension OpenedSource {
+    /// Fails clearly when the log has no record with `key` (a typo, or the wrong log).
+    func requireRecord(_ key: String, in replayer: Replayer) throws {
+        guard try replayer.versions(of: key).isEmpty else { return }
+        throw HindsightError(.notFound, "no record with key \"\(TextSafety.escape(key))\" in \(TextSafety.escape(name))",
+                             hint: "list keys with: hindsight events \(name)")
+    }
+}
+
+/// `--skip OFFSETS`: replay as if those events had never happened.
+struct SkipOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Replay as if these offsets had never happened (comma-separated).", valueName: "OFFSETS"))
+    var skip: String?
+
+    var offsets: Set<Int64> {
+        get throws { try skip.map(parseOffsetList) ?? [] }
+    }
+}
+
 /// Output format of the read commands.
 enum ReadFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, jsonl

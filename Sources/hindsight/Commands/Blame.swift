@@ -18,18 +18,15 @@ struct Blame: ParsableCommand {
     var key: String
     @Option(help: ArgumentHelp("Offset, time, version, start or end (default: end).", valueName: "POS"))
     var at: String?
-    @Option(help: ArgumentHelp("Replay as if these offsets had never happened (comma-separated).", valueName: "OFFSETS"))
-    var skip: String?
+    @OptionGroup var skipping: SkipOption
     @Option(help: ArgumentHelp("Output: text or json.", valueName: "FORMAT"))
     var format: ReadFormat = .text
 
     func run() throws {
         let opened = try source.open()
         let replayer = Replayer(log: opened.log, rules: opened.rules)
-        if try replayer.versions(of: key).isEmpty {
-            throw HindsightError(.notFound, "no record with key \"\(TextSafety.escape(key))\" in \(TextSafety.escape(opened.name))")
-        }
-        let timeline = Timeline(replayer: replayer, skip: try skip.map(parseOffsetList) ?? [])
+        try opened.requireRecord(key, in: replayer)
+        let timeline = Timeline(replayer: replayer, skip: try skipping.offsets)
         let position = try replayer.resolve(try at.map { try PositionSpec($0) } ?? .end, key: key)
         let lines = try HindsightCore.Blame.blame(timeline, key: key, at: position.offset)
         switch format {

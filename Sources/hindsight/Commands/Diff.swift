@@ -37,15 +37,14 @@ struct Diff: ParsableCommand {
     var from: String?
     @Option(help: ArgumentHelp("The newer point B (default: end).", valueName: "B"))
     var to: String = "end"
-    @Option(help: ArgumentHelp("Replay as if these offsets had never happened (comma-separated).", valueName: "OFFSETS"))
-    var skip: String?
+    @OptionGroup var skipping: SkipOption
     @Flag(name: .customLong("what-if"), help: "Compare the real timeline (A) with the one without --skip's events (B), at --to.")
     var whatIf = false
     @Option(help: ArgumentHelp("Output: text, json-patch or json.", valueName: "FORMAT"))
     var format: DiffFormat = .text
 
     func validate() throws {
-        if whatIf && skip == nil {
+        if whatIf && skipping.skip == nil {
             throw ValidationError("--what-if needs --skip OFFSETS: the events the alternate timeline leaves out")
         }
         if !whatIf && from == nil {
@@ -56,13 +55,10 @@ struct Diff: ParsableCommand {
     func run() throws {
         let opened = try source.open()
         let replayer = Replayer(log: opened.log, rules: opened.rules)
-        let skipped = try skip.map(parseOffsetList) ?? []
+        let skipped = try skipping.offsets
         let real = Timeline(replayer: replayer)
         let alternate = Timeline(replayer: replayer, skip: skipped)
-        if let key, try replayer.versions(of: key).isEmpty {
-            throw HindsightError(.notFound, "no record with key \"\(TextSafety.escape(key))\" in \(TextSafety.escape(opened.name))",
-                                 hint: "list keys with: hindsight events \(opened.name)")
-        }
+        if let key { try opened.requireRecord(key, in: replayer) }
         let b = try replayer.resolve(try PositionSpec(to), key: key)
         let a: ResolvedPosition
         let older: Timeline, newer: Timeline

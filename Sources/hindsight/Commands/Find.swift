@@ -35,8 +35,7 @@ struct Find: ParsableCommand {
     var from: String?
     @Flag(help: "Search backward (the last match at or before --from).")
     var backward = false
-    @Option(help: ArgumentHelp("Replay as if these offsets had never happened (comma-separated).", valueName: "OFFSETS"))
-    var skip: String?
+    @OptionGroup var skipping: SkipOption
     @Option(help: ArgumentHelp("Output: text or json.", valueName: "FORMAT"))
     var format: ReadFormat = .text
 
@@ -44,10 +43,8 @@ struct Find: ParsableCommand {
         let expression = try WatchExpression.parse(when)
         let opened = try source.open()
         let replayer = Replayer(log: opened.log, rules: opened.rules)
-        let timeline = Timeline(replayer: replayer, skip: try skip.map(parseOffsetList) ?? [])
-        if let key, try replayer.versions(of: key).isEmpty {
-            throw HindsightError(.notFound, "no record with key \"\(TextSafety.escape(key))\" in \(TextSafety.escape(opened.name))")
-        }
+        let timeline = Timeline(replayer: replayer, skip: try skipping.offsets)
+        if let key { try opened.requireRecord(key, in: replayer) }
         let start: Int64
         if let from {
             start = max(0, try replayer.resolve(try PositionSpec(from), key: key).offset)

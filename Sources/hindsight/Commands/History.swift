@@ -21,11 +21,8 @@ struct History: ParsableCommand {
     func run() throws {
         let opened = try source.open()
         let replayer = Replayer(log: opened.log, rules: opened.rules)
+        try opened.requireRecord(key, in: replayer)
         let versions = try replayer.history(of: key)
-        if versions.isEmpty {
-            throw HindsightError(.notFound, "no record with key \"\(TextSafety.escape(key))\" in \(TextSafety.escape(opened.name))",
-                                 hint: "list keys with: hindsight events \(opened.name)")
-        }
         switch format {
         case .json, .jsonl:
             let items = versions.map { v -> JSON in

@@ -25,8 +25,7 @@ struct State: ParsableCommand {
     var at: String?
     @Option(help: ArgumentHelp("The record to show.", valueName: "KEY"))
     var key: String?
-    @Option(help: ArgumentHelp("Replay as if these offsets had never happened (comma-separated).", valueName: "OFFSETS"))
-    var skip: String?
+    @OptionGroup var skipping: SkipOption
     @Option(help: ArgumentHelp("Output: json (pretty, default), jsonl (compact), text (same as json).", valueName: "FORMAT"))
     var format: ReadFormat = .json
 
@@ -34,12 +33,9 @@ struct State: ParsableCommand {
         let opened = try source.open()
         let replayer = Replayer(log: opened.log, rules: opened.rules)
         let spec = try at.map { try PositionSpec($0) } ?? .end
-        if let key, try replayer.versions(of: key).isEmpty {
-            throw HindsightError(.notFound, "no record with key \"\(TextSafety.escape(key))\" in \(TextSafety.escape(opened.name))",
-                                 hint: "list keys with: hindsight events \(opened.name)")
-        }
+        if let key { try opened.requireRecord(key, in: replayer) }
         let position = try replayer.resolve(spec, key: key)
-        let timeline = Timeline(replayer: replayer, skip: try skip.map(parseOffsetList) ?? [])
+        let timeline = Timeline(replayer: replayer, skip: try skipping.offsets)
         var note = Describe.position(position, spec: spec, log: opened.log, key: key)
         if timeline.isAlternate { note += "; as if offsets \(timeline.skip.sorted().map(String.init).joined(separator: ",")) had never happened" }
         Output.note(note)
