@@ -5,8 +5,6 @@ import HindsightCore
 public final class ExplorerApp {
     public var state: ExplorerState
     public let data: ExplorerData
-    /// Runs an export (wired by the command line: the core exporter); returns a message for the user.
-    public var exporter: ((String, RowSet, ExplorerData) throws -> String)?
     /// Called on every tick (e.g. to show a background import's progress); may change the state.
     public var onTick: ((inout ExplorerState, ExplorerData) -> Void)?
 
@@ -84,19 +82,37 @@ public final class ExplorerApp {
     func perform(_ effect: ExplorerEffect) {
         switch effect {
         case .export(let path):
-            guard let exporter else {
-                state.message = StatusMessage(text: "export is not available yet", kind: .warning)
-                return
-            }
             do {
-                let text = try exporter(path, state.rows, data)
-                state.message = StatusMessage(text: text, kind: .success)
+                state.message = StatusMessage(text: try ExplorerApp.export(to: path, state, data), kind: .success)
             } catch let e as HindsightError {
                 state.message = StatusMessage(text: "export failed: \(e.description)", kind: .error)
             } catch {
                 state.message = StatusMessage(text: "export failed: \(error)", kind: .error)
             }
         }
+    }
+
+    /// Exports the audit log of the current view (its key or type filter, and the range between the
+    /// marks when both are set) to `path`; the format follows the extension (.csv, .md, else JSON Lines).
+    public static func export(to path: String, _ s: ExplorerState, _ data: ExplorerData) throws -> String {
+        var filter = ExportFilter()
+        switch s.rows.kind {
+        case .all: break
+        case .key(let k), .versions(let k): filter.key = k
+        case .type(let t): filter.type = t
+        }
+        if let a = s.markA, let b = s.markB {
+            filter.from = .offset(min(a, b))
+            filter.to = .offset(max(a, b))
+        }
+        let lower = path.lowercased()
+        let format: ExportFormat = lower.hasSuffix(".csv") ? .csv : (lower.hasSuffix(".md") || lower.hasSuffix(".markdown") ? .markdown : .jsonl)
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let summary = try AuditExporter.export(log: data.log, rules: data.rules, filter: filter, format: format,
+                                               options: ExportOptions(sourceName: data.name), to: absolute)
+        var text = "exported \(summary.rows) row\(summary.rows == 1 ? "" : "s") (\(format.rawValue)) to \(summary.path ?? absolute)"
+        if let manifest = summary.manifestPath { text += ", manifest \(manifest)" }
+        return text
     }
 }
 

@@ -222,10 +222,19 @@ struct ExplorerAppTests {
         #expect(terminal.screenLines.first?.contains("chain ✓") == true)
     }
 
-    @Test func exportWithoutAnExporterSaysSo() throws {
+    @Test func exportWritesTheCurrentViewAndItVerifies() throws {
         let f = try ExplorerFixture()
-        let (screen, _) = try f.run([.key(.char("e")), .key(.enter)])
-        #expect(screen.plainLines().last?.contains("export is not available yet") == true)
+        let out = f.directory + "-acct-2.jsonl"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        // Filter to acct-2, then e: the prompt offers a name; replace it with ours.
+        let keys: [InputEvent] = [.key(.char("f"))] + InputEvent.keys("acct-2\n") + [.key(.char("e")), .key(.ctrl("u"))] + InputEvent.keys(out + "\n")
+        let (screen, _) = try f.run(keys)
+        #expect(screen.plainLines().last?.contains("exported 4 rows (jsonl) to \(out)") == true)
+        let report = try AuditVerifier.verify(file: out, log: f.data.log)
+        #expect(report.isValid, "\(report.problems)")
+        #expect(report.rowsRead == 4)
+        let (failed, _) = try f.run([.key(.char("e")), .key(.ctrl("u"))] + InputEvent.keys("/no/such/dir/x.jsonl\n"))
+        #expect(failed.plainLines().last?.contains("export failed") == true)
     }
 
     @Test func controlCharactersInEventDataAreShownEscaped() throws {
