@@ -46,7 +46,9 @@ let package = Package(
                 "HindsightCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // Fuzz inputs kept as regression cases: read by FuzzRegressionTests through #filePath.
+            exclude: ["FuzzRegressions/Inputs"]
         ),
         .testTarget(name: "HindsightTUITests", dependencies: ["HindsightTUI", "HindsightCore"], exclude: ["Snapshots"]),
         // Runs the real binary (built as a dependency): scripted commands, and the explorer inside tmux.

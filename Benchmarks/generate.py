@@ -7,14 +7,17 @@ requested size. A share of events is delivered twice (same id), as at-least-once
 
     python3 Benchmarks/generate.py --events 1000000 --keys 100000 --out /tmp/events-1m.jsonl
 
-The same arguments always give the same bytes (seeded PRNG).
+The same arguments always give the same bytes (seeded PRNG). About 1M events per 4 s: lines are
+formatted by hand (every value is plain ASCII), not through json.dumps.
 """
 import argparse
-import json
+import bisect
 import random
 import sys
+import time
 
 TYPES = [("DEPOSIT", 30), ("WITHDRAW", 25), ("RENAMED", 5), ("TAGGED", 10), ("ADDRESS_CHANGED", 5), ("NOTE", 25)]
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
 
 
 def main():
@@ -29,32 +32,47 @@ def main():
     a = p.parse_args()
 
     rng = random.Random(a.seed)
+    rand = rng.random
     names = [t for t, _ in TYPES]
-    weights = [w for _, w in TYPES]
-    out = sys.stdout if a.out == "-" else open(a.out, "w", buffering=1 << 20)
+    cumulative = []
+    total = 0
+    for _, w in TYPES:
+        total += w
+        cumulative.append(total)
+    titles = [w.title() for w in WORDS]
+    filler_words = max(0, a.payload // 6)
+    out = sys.stdout if a.out == "-" else open(a.out, "w", buffering=1 << 22)
     t = 1_763_715_600_000  # 2025-11-21T09:00:00Z in ms
-    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+    stamp_second = None
+    stamp_prefix = ""
+    lines = []
     for i in range(a.events):
-        t += rng.randint(0, 40)
-        when = t - rng.randint(1000, 60_000) if rng.random() < a.out_of_order else t
-        key = f"acct-{rng.randrange(a.keys)}"
-        typ = rng.choices(names, weights)[0]
-        data = {"amount": rng.randint(1, 500)}
+        t += int(rand() * 41)
+        when = t - (1000 + int(rand() * 59_001)) if rand() < a.out_of_order else t
+        key = int(rand() * a.keys)
+        typ = names[bisect.bisect_right(cumulative, rand() * total)]
+        amount = 1 + int(rand() * 500)
+        extra = ""
         if typ == "RENAMED":
-            data["owner"] = {"name": rng.choice(words).title() + " " + rng.choice(words).title()}
+            extra = ',"owner":{"name":"%s %s"}' % (titles[int(rand() * 10)], titles[int(rand() * 10)])
         elif typ == "TAGGED":
-            data["tags"] = [rng.choice(words) for _ in range(rng.randint(1, 3))]
+            extra = ',"tags":[%s]' % ",".join('"%s"' % WORDS[int(rand() * 10)] for _ in range(1 + int(rand() * 3)))
         elif typ == "ADDRESS_CHANGED":
-            data["address"] = {"street": f"{rng.randint(1, 200)} {rng.choice(words).title()} Street", "city": rng.choice(words).title()}
-        filler = " ".join(rng.choice(words) for _ in range(max(0, a.payload // 6)))
-        data["note"] = filler
+            extra = ',"address":{"street":"%d %s Street","city":"%s"}' % (1 + int(rand() * 200), titles[int(rand() * 10)], titles[int(rand() * 10)])
+        note = " ".join([WORDS[int(rand() * 10)] for _ in range(filler_words)])
         secs, ms = divmod(when, 1000)
-        import time as _t
-        stamp = _t.strftime("%Y-%m-%dT%H:%M:%S", _t.gmtime(secs)) + f".{ms:03d}Z"
-        line = json.dumps({"id": f"evt-{i:09d}", "key": key, "type": typ, "time": stamp, "data": data}, separators=(",", ":"))
-        out.write(line + "\n")
-        if rng.random() < a.duplicates:
-            out.write(line + "\n")
+        if secs != stamp_second:
+            stamp_second = secs
+            stamp_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs))
+        line = '{"id":"evt-%09d","key":"acct-%d","type":"%s","time":"%s.%03dZ","data":{"amount":%d%s,"note":"%s"}}\n' % (
+            i, key, typ, stamp_prefix, ms, amount, extra, note)
+        lines.append(line)
+        if rand() < a.duplicates:
+            lines.append(line)
+        if len(lines) >= 65536:
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines))
     if out is not sys.stdout:
         out.close()
 

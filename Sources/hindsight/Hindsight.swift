@@ -35,7 +35,13 @@ struct Hindsight: ParsableCommand {
             Foundation.exit(error.code.exitStatus)
         } catch {
             Output.flush()
-            exit(withError: error)
+            let code = exitCode(for: error)
+            guard code != .success else { exit(withError: error) }  // --help, --version
+            // Argument errors quote what was typed: escape controls line by line (the usage text spans lines).
+            let message = fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false)
+                .map { TextSafety.escape(String($0)) }.joined(separator: "\n")
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(code.rawValue)
         }
         Output.flush()
     }

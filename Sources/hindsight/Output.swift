@@ -32,9 +32,10 @@ enum Output {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// A note on stderr (e.g. what `--at` resolved to).
+    /// A note on stderr (e.g. what `--at` resolved to), one line: controls in it (from paths, keys or
+    /// input text) are shown escaped, never sent to the terminal raw.
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((TextSafety.escape(text) + "\n").utf8))
     }
 
     static func error(_ error: HindsightError) {

@@ -1,85 +1,205 @@
-import HindsightCore
-import Collections
-import Crypto
-import CZlib
-import CCryptoBoringSSL
+// In-process measurements for Benchmarks/run.sh: each subcommand opens a log, measures one thing and
+// prints one JSON object on stdout. Build it in release mode (run.sh does).
+//
+//   hindsight-bench states    --log DIR [--samples 20] [--seed 1]   all records' state at random offsets
+//   hindsight-bench record    --log DIR [--samples 100] [--seed 1]  one record's state at random offsets
+//   hindsight-bench open      --log DIR [--width 120 --height 40]   time to the explorer's first frame, peak RSS
+//   hindsight-bench keys      --log DIR [--keys 400] [--seed 1]     explorer keypress-to-frame (update + render)
+//   hindsight-bench pick      --log DIR [--samples 5] [--seed 1]    offsets and keys for the peers' runs
+
 import Foundation
+import HindsightCore
+import HindsightTUI
 
-func now() -> Double { var ts = timespec(); clock_gettime(CLOCK_MONOTONIC, &ts); return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 }
+/// Monotonic seconds.
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
 
-// SHA chain
-var body = [UInt8](repeating: 0x41, count: 198)
-var prev = [UInt8](repeating: 0, count: 32)
-var t0 = now()
-for i in 0..<1_000_000 {
-    body[0] = UInt8(truncatingIfNeeded: i)
-    var h = SHA256()
-    h.update(data: prev)
-    body.withUnsafeBytes { h.update(bufferPointer: $0) }
-    prev = Array(h.finalize())
+/// Peak resident set size of this process, in KiB.
+func peakRSS() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss
 }
-print("sha chain 1M x 230B:", now() - t0)
-t0 = now()
-var big = [UInt8](repeating: 1, count: 230_000_000)
-var crc: UInt = 0
-big.withUnsafeBufferPointer { b in
-    var p = 0
-    while p < b.count { crc = CZlib.crc32(crc, b.baseAddress! + p, 230); p += 230 }
-}
-print("crc 230MB in 230B calls:", now() - t0, crc)
-t0 = now()
-_ = SHA256.hash(data: big)
-print("sha one buffer 230MB:", now() - t0)
 
+/// A small deterministic generator (SplitMix64), so that every run picks the same samples.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
 
-t0 = now()
-var ctx = SHA256_CTX()
-var out = [UInt8](repeating: 0, count: 32)
-for i in 0..<1_000_000 {
-    body[0] = UInt8(truncatingIfNeeded: i)
-    CCryptoBoringSSL_SHA256_Init(&ctx)
-    CCryptoBoringSSL_SHA256_Update(&ctx, out, 32)
-    body.withUnsafeBytes { _ = CCryptoBoringSSL_SHA256_Update(&ctx, $0.baseAddress, $0.count) }
-    CCryptoBoringSSL_SHA256_Final(&out, &ctx)
+/// Percentile (nearest rank) of milliseconds.
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
+    return sorted[min(sorted.count - 1, max(0, rank))]
 }
-print("boring sha chain 1M x 230B:", now() - t0)
-t0 = now()
-crc = CZlib.crc32(0, big, UInt32(big.count))
-print("crc one call 230MB:", now() - t0)
-// states
-let lines = try String(contentsOfFile: "/tmp/hb/e1m.jsonl", encoding: .utf8).split(separator: "\n").prefix(300_000)
-var map = StateMap()
-t0 = now()
-var payloads: [(String, [UInt8])] = []
-for l in lines {
-    let j = try JSONParser.parse(String(l))
-    payloads.append((j["key"]!.stringValue!, Array(JSONSerializer.compact(j["data"]!).utf8)))
+
+func emit(_ object: [String: Any]) {
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+    FileHandle.standardOutput.write(data)
+    FileHandle.standardOutput.write(Data("\n".utf8))
 }
-print("prep:", now() - t0)
-t0 = now()
-for (k, p) in payloads {
-    let d = try JSONParser.parse(p)
-    map[k] = MergePatch.apply(d, to: map[k])
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("hindsight-bench: \(message)\n".utf8))
+    exit(2)
 }
-print("fold 300k (parse+merge+tree):", now() - t0, map.count)
-t0 = now()
-var texts: [(String, [UInt8])] = []
-for (k, v) in map { texts.append((k, Array(JSONSerializer.compact(v).utf8))) }
-print("serialize states:", now() - t0, texts.reduce(0) { $0 + $1.1.count })
-t0 = now()
-var parsed: [(String, JSON)] = []
-parsed.reserveCapacity(texts.count)
-for (k, t) in texts { parsed.append((k, try JSONParser.parse(t))) }
-print("parse states:", now() - t0)
-t0 = now()
-var m2 = StateMap()
-for (k, v) in parsed { m2[k] = v }
-print("tree build:", now() - t0)
-t0 = now()
-let m3 = StateMap(uniqueKeysWithValues: parsed)
-print("tree build uniqueKeys:", now() - t0, m3.count)
-var d2: [String: JSON] = [:]
-t0 = now()
-d2.reserveCapacity(parsed.count)
-for (k, v) in parsed { d2[k] = v }
-print("dict build:", now() - t0)
+
+/// `--name value` options.
+struct Options {
+    var values: [String: String] = [:]
+    init(_ args: ArraySlice<String>) {
+        var i = args.startIndex
+        while i < args.endIndex {
+            let a = args[i]
+            if a.hasPrefix("--"), i + 1 < args.endIndex {
+                values[String(a.dropFirst(2))] = args[i + 1]
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+    }
+    func string(_ name: String) -> String? { values[name] }
+    func int(_ name: String, _ fallback: Int) -> Int { values[name].flatMap(Int.init) ?? fallback }
+}
+
+func openLog(_ options: Options) throws -> (LogReader, Rules) {
+    guard let dir = options.string("log") else { fail("--log DIR is required") }
+    let log = try LogReader(directory: dir)
+    let rules = try log.meta.rules.map { try Rules(json: $0) } ?? Rules.mergeAll
+    return (log, rules)
+}
+
+// MARK: Commands
+
+/// All records' state at random offsets, each from a fresh replayer (nothing kept from earlier samples).
+func states(_ options: Options) throws {
+    let (log, rules) = try openLog(options)
+    var rng = SplitMix(state: UInt64(options.int("seed", 1)))
+    var times: [Double] = []
+    var keys = 0
+    for _ in 0..<options.int("samples", 20) {
+        let offset = Int64.random(in: 0..<log.count, using: &rng)
+        let replayer = Replayer(log: log, rules: rules)
+        let start = now()
+        let map = try replayer.states(at: offset)
+        times.append((now() - start) * 1000)
+        keys = max(keys, map.count)
+    }
+    let endStart = now()
+    let end = try Replayer(log: log, rules: rules).states(at: log.count - 1)
+    let endMs = (now() - endStart) * 1000
+    emit(["p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": times.max() ?? 0, "samples": times.count,
+          "keys": max(keys, end.count), "end_ms": endMs])
+}
+
+/// One record's state at random offsets (the record of a random event at or before the offset), each
+/// from a fresh replayer.
+func record(_ options: Options) throws {
+    let (log, rules) = try openLog(options)
+    var rng = SplitMix(state: UInt64(options.int("seed", 1)))
+    var times: [Double] = []
+    var versions = 0
+    for _ in 0..<options.int("samples", 100) {
+        let offset = Int64.random(in: 0..<log.count, using: &rng)
+        let key = try log.record(at: Int64.random(in: 0...offset, using: &rng)).key
+        let replayer = Replayer(log: log, rules: rules)
+        let start = now()
+        _ = try replayer.state(of: key, at: offset)
+        times.append((now() - start) * 1000)
+        versions = max(versions, try replayer.versions(of: key).count)
+    }
+    emit(["p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": times.max() ?? 0, "samples": times.count,
+          "max_versions": versions])
+}
+
+/// Time to the explorer's first frame (open the log, the explorer's data and state, render), and the
+/// peak RSS of the process (run it as a fresh process).
+func open(_ options: Options) throws {
+    guard let dir = options.string("log") else { fail("--log DIR is required") }
+    let size = Size(width: options.int("width", 120), height: options.int("height", 40))
+    let start = now()
+    let log = try LogReader(directory: dir)
+    let rules = try log.meta.rules.map { try Rules(json: $0) } ?? Rules.mergeAll
+    let data = ExplorerData(log: log, rules: rules, name: dir.split(separator: "/").last.map(String.init) ?? dir)
+    var state = ExplorerState(size: size)
+    _ = Explorer.update(&state, .resize(size), data)
+    let frame = ExplorerView.render(state, data)
+    let ms = (now() - start) * 1000
+    let text = frame.plainDescription()
+    emit(["first_frame_ms": ms, "peak_rss_kb": peakRSS(), "records": log.count, "frame_chars": text.count])
+}
+
+/// Keypress-to-frame: a scripted session of keys (moves, pages, jumps along the timeline, a record's
+/// versions and back, end and start), each timed from the key to the rendered frame.
+func keys(_ options: Options) throws {
+    let (log, rules) = try openLog(options)
+    let size = Size(width: options.int("width", 120), height: options.int("height", 40))
+    let data = ExplorerData(log: log, rules: rules, name: "bench")
+    var state = ExplorerState(size: size)
+    _ = Explorer.update(&state, .resize(size), data)
+    _ = ExplorerView.render(state, data)
+    let script: [Key] = [.down, .down, .pageDown, .right, .right, .char("]"), .down, .enter, .down, .escape, .char("]"), .pageDown,
+                         .left, .char("["), .up, .char("G"), .up, .pageUp, .char("g"), .char("]"), .char("]"), .right, .enter,
+                         .escape, .down, .tab, .down, .down, .tab, .tab]
+    var rng = SplitMix(state: UInt64(options.int("seed", 1)))
+    var times: [Double] = []
+    var perKey: [String: [Double]] = [:]
+    let total = options.int("keys", 400)
+    for i in 0..<total {
+        let key = i < script.count ? script[i] : script[Int.random(in: 0..<script.count, using: &rng)]
+        let start = now()
+        _ = Explorer.update(&state, .key(key), data)
+        _ = ExplorerView.render(state, data)
+        let ms = (now() - start) * 1000
+        times.append(ms)
+        perKey["\(key)", default: []].append(ms)
+    }
+    var worst: [String: Double] = [:]
+    for (k, v) in perKey { worst[k] = percentile(v, 99) }
+    emit(["p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": times.max() ?? 0, "keys": times.count,
+          "p99_by_key_ms": worst])
+}
+
+/// Offsets and keys for the peers' runs (jq refolds to these), chosen like `states` and `record` do.
+func pick(_ options: Options) throws {
+    let (log, _) = try openLog(options)
+    var rng = SplitMix(state: UInt64(options.int("seed", 1)))
+    var samples: [[String: Any]] = []
+    for _ in 0..<options.int("samples", 5) {
+        let offset = Int64.random(in: 0..<log.count, using: &rng)
+        let key = try log.record(at: Int64.random(in: 0...offset, using: &rng)).key
+        samples.append(["offset": offset, "key": key])
+    }
+    // A key with many versions (for history and diff).
+    let last = try log.record(at: log.count - 1).key
+    emit(["samples": samples, "busy_key": last, "records": log.count])
+}
+
+let args = CommandLine.arguments
+guard args.count >= 2 else { fail("usage: hindsight-bench states|record|open|keys|pick --log DIR [options]") }
+let options = Options(args.dropFirst(2))
+do {
+    switch args[1] {
+    case "states": try states(options)
+    case "record": try record(options)
+    case "open": try open(options)
+    case "keys": try keys(options)
+    case "pick": try pick(options)
+    default: fail("unknown command \(args[1])")
+    }
+} catch {
+    fail("\(error)")
+}

@@ -50,7 +50,15 @@ public indirect enum WatchExpression: Sendable, Equatable, CustomStringConvertib
         case .not(let e): return "not \(e)"
         case .and(let a, let b): return "(\(a) and \(b))"
         case .or(let a, let b): return "(\(a) or \(b))"
-        case .compare(let a, let op, let b): return "\(a) \(op.rawValue) \(b)"
+        case .compare(let a, let op, let b): return "\(a.operandDescription) \(op.rawValue) \(b.operandDescription)"
+        }
+    }
+
+    /// The description as the operand of a comparison (which takes no bare comparison or `not`).
+    private var operandDescription: String {
+        switch self {
+        case .compare, .not: return "(\(description))"
+        default: return description
         }
     }
 
@@ -220,10 +228,17 @@ struct WatchParser {
     let text: String
     let chars: [Character]
     var i = 0
+    /// Open parentheses and `not`s around the current position: evaluating, printing and comparing an
+    /// expression recurse over its tree, so its depth is bounded (chains of `and`/`or` are built as
+    /// balanced trees and do not count).
+    var nesting = 0
+    static let maxNesting = 100
 
     init(_ text: String) {
         self.text = text
-        self.chars = Array(text)
+        // One element per Unicode scalar, not per grapheme: a combining mark after "(" or a quote must
+        // not glue itself to the punctuation (names and strings are rebuilt from the scalars as written).
+        self.chars = text.unicodeScalars.map(Character.init)
     }
 
     func error(_ what: String, at column: Int? = nil) -> HindsightError {
@@ -258,19 +273,37 @@ struct WatchParser {
     func isNameChar(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "-" || c == "$" }
 
     mutating func parseOr() throws -> WatchExpression {
-        var e = try parseAnd()
-        while keyword("or") || symbol("||") { e = .or(e, try parseAnd()) }
-        return e
+        var items = [try parseAnd()]
+        while keyword("or") || symbol("||") { items.append(try parseAnd()) }
+        return WatchParser.balanced(items[...], WatchExpression.or)
     }
 
     mutating func parseAnd() throws -> WatchExpression {
-        var e = try parseNot()
-        while keyword("and") || symbol("&&") { e = .and(e, try parseNot()) }
-        return e
+        var items = [try parseNot()]
+        while keyword("and") || symbol("&&") { items.append(try parseNot()) }
+        return WatchParser.balanced(items[...], WatchExpression.and)
+    }
+
+    /// `a op b op c ...` as a tree of logarithmic depth, evaluated left to right as written
+    /// (`and` and `or` are associative; up to three operands it nests to the left).
+    static func balanced(_ items: ArraySlice<WatchExpression>, _ make: (WatchExpression, WatchExpression) -> WatchExpression) -> WatchExpression {
+        guard items.count > 1, let first = items.first else { return items.first ?? .literal(.null) }
+        if items.count == 2, let last = items.last { return make(first, last) }
+        let mid = items.startIndex + (items.count + 1) / 2
+        return make(balanced(items[..<mid], make), balanced(items[mid...], make))
+    }
+
+    mutating func nest() throws {
+        nesting += 1
+        if nesting > WatchParser.maxNesting { throw error("nested deeper than \(WatchParser.maxNesting) levels of parentheses and not") }
     }
 
     mutating func parseNot() throws -> WatchExpression {
-        if keyword("not") || symbol("!", unlessFollowedBy: "=") { return .not(try parseNot()) }
+        if keyword("not") || symbol("!", unlessFollowedBy: "=") {
+            try nest()
+            defer { nesting -= 1 }
+            return .not(try parseNot())
+        }
         return try parseCompare()
     }
 
@@ -302,6 +335,8 @@ struct WatchParser {
         let c = chars[i]
         if c == "(" {
             i += 1
+            try nest()
+            defer { nesting -= 1 }
             let e = try parseOr()
             skipSpaces()
             guard i < chars.count, chars[i] == ")" else { throw error("expected )") }

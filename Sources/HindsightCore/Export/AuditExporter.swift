@@ -98,83 +98,8 @@ public enum AuditExporter {
         return Prepared(manifest: manifest, plan: plan)
     }
 
-    /// Exports of more records than this render their rows on worker threads (when there are cores for them).
-    static let parallelThreshold: Int64 = 20_000
-
-    /// Makes the rows, chaining their digests, and hands them to `writer` (none: only the digest).
-    /// - Parameter parallel: render rows on worker threads (default: for large exports on a multi-core machine).
-    static func chain(_ prepared: Prepared, log: LogReader, writer: AuditFormatWriter?, progress: (@Sendable (Int64, Int64) -> Void)?,
-                      parallel: Bool? = nil) throws -> (rows: Int, digest: ChainHash) {
-        let columns = prepared.manifest.columns
-        let lines = RowLine(format: prepared.manifest.format, columns: columns)
-        let wantsLines = writer != nil
-        guard var previous = ChainHash(hex: prepared.manifest.manifestHash) else {
-            throw HindsightError(.io, "internal error: the manifest hash is not hex", hint: "this is a bug; please report it")
-        }
-        let generator = RowGenerator(log: log, plan: prepared.plan)
-        let span = min(prepared.plan.last, log.count - 1) - prepared.plan.first + 1
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        guard parallel ?? (cores > 1 && span > parallelThreshold) else {
-            var scratch: [UInt8] = []
-            scratch.reserveCapacity(1024)
-            var times = RowTimeCaches()
-            let rows = try generator.run(progress: progress) { row, _ in
-                scratch.removeAll(keepingCapacity: true)
-                row.writeCanonical(into: &scratch, columns: columns, times: &times)
-                let hash = AuditRow.chainedHash(previous: previous, canonical: scratch)
-                if let writer { try writer.row(lines.text(row, canonical: scratch), rowHash: hash) }
-                previous = hash
-                return true
-            }
-            return (rows, previous)
-        }
-        // This thread folds, chains and writes; workers make each row's text and content digest.
-        let plan = prepared.plan
-        let pool = RenderPool<RowJob, (line: [UInt8], content: ChainHash)>(workers: max(1, min(cores, 4)), maxInFlight: 16) { jobs in
-            var times = RowTimeCaches()
-            var canonical: [UInt8] = []
-            canonical.reserveCapacity(1024)
-            return jobs.map { job in
-                let row = plan.render(job)
-                canonical.removeAll(keepingCapacity: true)
-                row.writeCanonical(into: &canonical, columns: columns, times: &times)
-                return (wantsLines ? lines.text(row, canonical: canonical) : [], AuditRow.contentDigest(canonical))
-            }
-        }
-        defer { pool.close() }
-        var submitted = 0
-        var written = 0
-        func write(_ rendered: [(line: [UInt8], content: ChainHash)]) throws {
-            for (line, content) in rendered {
-                let hash = AuditRow.chainedHash(previous: previous, content: content)
-                try writer?.row(line, rowHash: hash)
-                previous = hash
-            }
-            written += 1
-        }
-        func submit(_ batch: [RowJob]) throws {
-            pool.submit(submitted, batch)
-            submitted += 1
-            while submitted - written >= pool.maxInFlight, let rendered = pool.take(written, wait: true) { try write(rendered) }
-            while let rendered = pool.take(written, wait: false) { try write(rendered) }
-        }
-        let batchSize = 512
-        var batch: [RowJob] = []
-        batch.reserveCapacity(batchSize)
-        let rows = try generator.jobs(progress: progress) { job in
-            batch.append(job)
-            if batch.count == batchSize {
-                try submit(batch)
-                batch.removeAll(keepingCapacity: true)
-            }
-            return true
-        }
-        if !batch.isEmpty { try submit(batch) }
-        while written < submitted, let rendered = pool.take(written, wait: true) { try write(rendered) }
-        return (rows, previous)
-    }
-
-    static func write(_ prepared: Prepared, format: ExportFormat, sink: ByteSink, start: Int?, log: LogReader, options: ExportOptions) throws -> ExportSummary {
+    static func write(_ prepared: Prepared, format: ExportFormat, sink: ByteSink, start: Int?, log: LogReader, options: ExportOptions,
+                      parallel: Bool? = nil) throws -> ExportSummary {
         var manifest = prepared.manifest
         let writer: AuditFormatWriter
         switch format {
@@ -185,13 +110,13 @@ public enum AuditExporter {
         var final = false
         if format == .jsonl && start == nil {
             // Not seekable: find the digest first, so that line 1 can be the finished manifest.
-            let (rows, digest) = try chain(prepared, log: log, writer: nil, progress: nil)
+            let (rows, digest) = try chain(prepared, log: log, writer: nil, progress: nil, parallel: parallel)
             manifest.rows = rows
             manifest.digest = digest.hex
             final = true
         }
         try writer.begin(manifest, final: final)
-        let (rows, digest) = try chain(prepared, log: log, writer: writer, progress: options.progress)
+        let (rows, digest) = try chain(prepared, log: log, writer: writer, progress: options.progress, parallel: parallel)
         manifest.rows = rows
         manifest.digest = digest.hex
         try writer.end(manifest)

@@ -140,7 +140,7 @@ public struct AuditRow: Sendable, Equatable {
 
     /// `SHA256(canonical)`: the digest of one row's content alone.
     public static func contentDigest(_ canonical: [UInt8]) -> ChainHash {
-        ChainHash(bytes: Array(SHA256.hash(data: canonical)))
+        SHA256.hash(data: canonical).withUnsafeBytes { ChainHash(bytes: Array($0)) }
     }
 
     /// `SHA256(previous || content)`.
@@ -148,7 +148,7 @@ public struct AuditRow: Sendable, Equatable {
         var hasher = SHA256()
         hasher.update(data: previous.bytes)
         hasher.update(data: content.bytes)
-        return ChainHash(bytes: Array(hasher.finalize()))
+        return hasher.finalize().withUnsafeBytes { ChainHash(bytes: Array($0)) }
     }
 
     /// The value of a column as text (for messages): strings as they are, JSON as compact text.

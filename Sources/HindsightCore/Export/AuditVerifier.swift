@@ -19,6 +19,8 @@ public struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
         case log
         /// A row that differs from what the log gives.
         case mismatch
+        /// A value at a path the manifest lists as redacted that is not a redaction token.
+        case unredacted
     }
 
     public var kind: Kind
@@ -57,8 +59,10 @@ public struct AuditReport: Sendable {
     public var rowsCompared = 0
     /// Redacted values checked by recomputing their HMAC with the key file.
     public var redactedCompared = 0
-    /// Redacted values (or summaries made from them) that could not be compared without the key.
+    /// Redacted values (and actors made from them) that could not be compared without the key.
     public var redactedNotCompared = 0
+    /// Summaries made from redacted values that could not be compared without the key.
+    public var redactedSummariesNotCompared = 0
     public var notes: [String] = []
 
     /// Whether every check passed.
@@ -163,9 +167,12 @@ struct ChainChecker {
     private var deferred: [(seq: Int, line: Int, canonical: [UInt8], stored: ChainHash)] = []
     private var previousSeq = 0
     private var previousHash: ChainHash
+    /// The manifest's redacted paths: their values must be tokens.
+    private let redacted: [JSONPointer]
 
     init(manifest: AuditManifest, seed: ChainHash, fileSize: Int) {
         self.manifest = manifest
+        redacted = manifest.redaction?.paths.compactMap { try? Redactor.path($0) } ?? []
         self.seed = seed
         // Every row holds three 64-digit hashes and more: at least 200 bytes.
         capacity = max(0, min(manifest.rows, fileSize / 200 + 1))
@@ -209,6 +216,15 @@ struct ChainChecker {
         defer {
             previousSeq = seq
             previousHash = stored
+        }
+        for p in redacted {
+            for (column, document) in [("data", row.data), ("state", row.state)] {
+                guard let document, let v = p.resolve(in: document) else { continue }
+                if !(v.stringValue.map(Redactor.isToken) ?? false) {
+                    report.add(AuditProblem(kind: .unredacted, row: seq, line: line,
+                                            message: "row \(seq) (line \(line)): \(column) \(p) is not redacted, though the manifest lists it"))
+                }
+            }
         }
         guard seq >= 1, seq <= capacity else {
             report.add(AuditProblem(kind: .inserted, row: nil, line: line,

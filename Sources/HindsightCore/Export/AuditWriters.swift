@@ -3,8 +3,17 @@
 /// (any thread) gives its text up to its rowHash, `row` adds the rowHash and writes it (in order).
 protocol AuditFormatWriter: AnyObject {
     func begin(_ manifest: AuditManifest, final: Bool) throws
-    func row(_ line: [UInt8], rowHash: ChainHash) throws
+    /// Writes a row: its text from ``RowLine`` and its 32-byte rowHash.
+    func row(_ line: UnsafeRawBufferPointer, rowHash: UnsafeRawBufferPointer) throws
     func end(_ manifest: AuditManifest) throws
+}
+
+/// Appends 64 lower-case hex digits of 32 bytes.
+@inline(__always) func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+    for b in bytes {
+        out.append(CanonicalBytes.digits[Int(b >> 4)])
+        out.append(CanonicalBytes.digits[Int(b & 0xF)])
+    }
 }
 
 /// The text of a row in one format, up to (not including) its rowHash; pure, so rows can be made on worker threads.
@@ -17,26 +26,26 @@ struct RowLine: Sendable {
         self.names = columns.names
     }
 
-    func text(_ row: GeneratedRow, canonical: [UInt8]) -> [UInt8] {
+    /// Appends the row's text (up to its rowHash) to `out`; `canonical` is its canonical content.
+    func append(_ row: GeneratedRow, canonical: [UInt8], to out: inout [UInt8]) {
         switch format {
         case .jsonl:
-            var out = Array(canonical.dropLast())
+            out.append(contentsOf: canonical[..<(canonical.count - 1)])
             out.append(contentsOf: RowLine.rowHashMember)
-            return out
         case .csv:
             let audit = row.auditRow()
             var line = ""
             for name in names.dropLast() {
                 line += AuditCell.csvField(AuditCell.text(of: name, in: audit, csv: true)) + ","
             }
-            return Array(line.utf8)
+            out.append(contentsOf: line.utf8)
         case .markdown:
             let audit = row.auditRow()
             var line = "|"
             for name in names.dropLast() {
                 line += " " + AuditCell.markdownCell(AuditCell.text(of: name, in: audit, csv: false)) + " |"
             }
-            return Array((line + " ").utf8)
+            out.append(contentsOf: (line + " ").utf8)
         }
     }
 
@@ -79,10 +88,10 @@ final class JSONLAuditWriter: AuditFormatWriter {
         sink.append(0x0A)
     }
 
-    func row(_ line: [UInt8], rowHash: ChainHash) throws {
+    func row(_ line: UnsafeRawBufferPointer, rowHash: UnsafeRawBufferPointer) throws {
         sink.withBuffer { out in
             out.append(contentsOf: line)
-            CanonicalBytes.hex(rowHash, into: &out)
+            appendHex(rowHash, to: &out)
             out.append(UInt8(ascii: "\""))
             out.append(UInt8(ascii: "}"))
             out.append(0x0A)
@@ -114,10 +123,10 @@ final class CSVAuditWriter: AuditFormatWriter {
         sink.append(names.joined(separator: ",") + "\r\n")
     }
 
-    func row(_ line: [UInt8], rowHash: ChainHash) throws {
+    func row(_ line: UnsafeRawBufferPointer, rowHash: UnsafeRawBufferPointer) throws {
         sink.withBuffer { out in
             out.append(contentsOf: line)
-            CanonicalBytes.hex(rowHash, into: &out)
+            appendHex(rowHash, to: &out)
             out.append(0x0D)
             out.append(0x0A)
         }
@@ -152,10 +161,10 @@ final class MarkdownAuditWriter: AuditFormatWriter {
         sink.append(text)
     }
 
-    func row(_ line: [UInt8], rowHash: ChainHash) throws {
+    func row(_ line: UnsafeRawBufferPointer, rowHash: UnsafeRawBufferPointer) throws {
         sink.withBuffer { out in
             out.append(contentsOf: line)
-            CanonicalBytes.hex(rowHash, into: &out)
+            appendHex(rowHash, to: &out)
             out.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: "|"), 0x0A])
         }
         try sink.flushIfFull()

@@ -138,7 +138,7 @@ struct LogComparer {
         }
         if actual.summary != expected.summary {
             if keyless && (Redactor.touches(source?.before, paths: keylessPaths) || Redactor.touches(source?.after, paths: keylessPaths)) {
-                report.redactedNotCompared += 1
+                report.redactedSummariesNotCompared += 1
             } else {
                 check("summary", actual.summary, expected.summary)
             }

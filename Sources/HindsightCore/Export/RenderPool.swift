@@ -10,12 +10,12 @@ final class RenderPool<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [(number: Int, items: [Input])] = []
     private var pendingStart = 0
-    private var done: [Int: [Output]] = [:]
+    private var done: [Int: Output] = [:]
     private var closed = false
-    private let render: @Sendable ([Input]) -> [Output]
+    private let render: @Sendable ([Input]) -> Output
     let maxInFlight: Int
 
-    init(workers: Int, maxInFlight: Int, render: @escaping @Sendable ([Input]) -> [Output]) {
+    init(workers: Int, maxInFlight: Int, render: @escaping @Sendable ([Input]) -> Output) {
         self.render = render
         self.maxInFlight = max(1, maxInFlight)
         for _ in 0..<max(1, workers) {
@@ -57,7 +57,7 @@ final class RenderPool<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     }
 
     /// The rendered batch `number` once it is ready (waiting for it when `wait` is set), else nil.
-    func take(_ number: Int, wait: Bool) -> [Output]? {
+    func take(_ number: Int, wait: Bool) -> Output? {
         condition.lock()
         defer { condition.unlock() }
         while wait && done[number] == nil { condition.wait() }

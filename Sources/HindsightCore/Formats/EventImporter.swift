@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import Foundation
 
 /// The input formats `import` understands.
@@ -52,16 +53,65 @@ public struct InvalidEvent: Sendable, Equatable {
 
 /// The events read from an input.
 public struct ParsedInput: Sendable {
-    public var drafts: [EventDraft] = []
+    /// How the events are held.
+    enum Storage: Sendable {
+        /// As drafts (CloudEvents, kcat -J, or events built by hand).
+        case drafts([EventDraft])
+        /// Compactly: strings and ranges of the input (JSON Lines).
+        case compact(CompactEvents)
+        /// Checked but not kept: read again, in chunks, when appended.
+        case deferred(EventReader)
+        /// Compactly, in parts read in parallel (a whole JSON Lines input).
+        case parts([CompactEvents])
+    }
+
+    var storage: Storage = .drafts([])
     public var invalid: [InvalidEvent] = []
     /// The format used (the detected one for `auto`).
     public var format: InputFormat = .jsonl
+    /// How many valid events there are.
+    public private(set) var count = 0
+
+    public init() {}
+
+    init(storage: Storage, count: Int, invalid: [InvalidEvent] = [], format: InputFormat) {
+        self.storage = storage
+        self.count = count
+        self.invalid = invalid
+        self.format = format
+    }
+
+    /// The valid events as drafts (materialized on demand: appending does not need them).
+    public var drafts: [EventDraft] {
+        switch storage {
+        case .drafts(let d): return d
+        case .compact(let c): return c.drafts()
+        case .parts(let parts): return parts.flatMap { $0.drafts() }
+        case .deferred(var reader):
+            var out: [EventDraft] = []
+            while !reader.isAtEnd, let chunk = try? reader.read(limit: 1 << 16) { out.append(contentsOf: chunk.drafts) }
+            return out
+        }
+    }
+
+    mutating func append(_ draft: EventDraft) {
+        if case .drafts(var d) = storage {
+            storage = .drafts([])
+            d.append(draft)
+            storage = .drafts(d)
+        } else {
+            var d = drafts
+            d.append(draft)
+            storage = .drafts(d)
+        }
+        count += 1
+    }
 }
 
 /// Reads an input's events in chunks (so that a long import can append, and be browsed, as it goes).
-public struct EventReader {
+public struct EventReader: Sendable {
     /// One event's bytes in the input: line `number` (JSONL) or element `number` (a JSON array/document).
-    struct Unit {
+    struct Unit: Sendable {
         var number: Int
         var range: Range<Int>
     }
@@ -71,6 +121,8 @@ public struct EventReader {
     let units: [Unit]
     let isDocument: Bool
     var next = 0
+    /// The unit after the last one this reader reads (a part of the input, for parallel checking).
+    var end: Int
     var format: InputFormat
     /// Events without an id get a content hash; the n-th identical one gets "#n" so that repeats
     /// inside one input are all kept while a re-import of the same input appends nothing.
@@ -78,15 +130,22 @@ public struct EventReader {
     /// An invalid event found by the previous `read`, thrown by the next one (so the valid events
     /// before it are returned first).
     var deferredError: HindsightError?
+    /// Field paths compiled once for JSON Lines events.
+    let extractor: GenericExtractor
+    /// Whether repeated derived ids get their `#n` here (a reader of part of the input leaves it to
+    /// the caller, who sees the parts in order).
+    var suffixDerivedIDs = true
 
     /// Splits the input into events (lines, or the elements of a JSON array, or one JSON document).
     public init(_ input: InputData, options: ImportOptions) throws {
         self.input = input
         self.options = options
         self.format = options.format
+        self.extractor = GenericExtractor(options.fields)
         guard let first = input.firstSignificantByte else {
             units = []
             isDocument = false
+            end = 0
             return
         }
         let lines = input.lines()
@@ -97,12 +156,13 @@ public struct EventReader {
             units = lines.map { Unit(number: $0.number, range: $0.range) }
             isDocument = false
         }
+        end = units.count
     }
 
     /// Events in the input.
     public var count: Int { units.count }
     /// Whether every event has been read.
-    public var isAtEnd: Bool { next >= units.count && deferredError == nil }
+    public var isAtEnd: Bool { next >= end && deferredError == nil }
     /// Input bytes read so far.
     public var bytesRead: Int { next < units.count ? units[next].range.lowerBound : input.bytes.count }
     /// The format in use (the detected one once an event was read).
@@ -112,23 +172,37 @@ public struct EventReader {
         isDocument ? (units.count == 1 ? "event 1" : "element \(unit.number)") : "line \(unit.number)"
     }
 
+    /// Decides the format from the first event (when it is `auto`) without reading anything.
+    mutating func detectFormat() {
+        guard format == .auto, let unit = units.first else { return }
+        input.bytes.withUnsafeBytes { raw in
+            if let detected = try? EventImporter.detect(UnsafeRawBufferPointer(rebasing: raw[unit.range])) { format = detected }
+        }
+    }
+
     /// Reads up to `limit` more events. Without `skipInvalid`, an invalid event throws an error
     /// naming the input, the line (or element) and the reason.
     public mutating func read(limit: Int = Int.max) throws -> ParsedInput {
+        try read(limit: limit, keep: true)
+    }
+
+    /// Reads up to `limit` more events; with `keep` false they are only checked (and counted).
+    mutating func read(limit: Int, keep: Bool) throws -> ParsedInput {
         if let deferredError {
             self.deferredError = nil
-            next = units.count
+            next = end
             throw deferredError
         }
-        var result = ParsedInput()
-        let end = min(units.count, next + max(0, limit))
-        guard next < end else {
-            result.format = detectedFormat
-            return result
-        }
-        result.drafts.reserveCapacity(end - next)
+        let stop = min(end, next + max(0, limit))
+        guard next < stop else { return ParsedInput(storage: .drafts([]), count: 0, format: detectedFormat) }
+        var drafts: [EventDraft] = []
+        var compact = CompactEvents(bytes: input.bytes)
+        var invalid: [InvalidEvent] = []
+        var valid = 0
+        if keep { compact.reserve(stop - next) }
+        var found = [Range<Int>?](repeating: nil, count: extractor.paths.components.count)
         try input.bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
-            while next < end {
+            while next < stop {
                 let unit = units[next]
                 next += 1
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[unit.range])
@@ -136,30 +210,179 @@ public struct EventReader {
                     if format == .auto { format = try EventImporter.detect(bytes) }
                     switch format {
                     case .auto, .jsonl:
-                        var draft = try EventImporter.generic(bytes, options.fields)
-                        if draft.id.hasPrefix(EventImporter.derivedIDPrefix) {
-                            let n = derivedSeen[draft.id, default: 0] + 1
-                            derivedSeen[draft.id] = n
-                            if n > 1 { draft.id += "#\(n)" }
+                        var event = try extractor.extract(bytes, found: &found)
+                        if suffixDerivedIDs && event.id.hasPrefix(EventImporter.derivedIDPrefix) {
+                            let n = derivedSeen[event.id, default: 0] + 1
+                            derivedSeen[event.id] = n
+                            if n > 1 { event.id += "#\(n)" }
                         }
-                        result.drafts.append(draft)
-                    case .cloudevents: result.drafts.append(try EventImporter.cloudEvent(bytes, options))
-                    case .kcat: result.drafts.append(try EventImporter.kcat(bytes, options))
+                        if keep {
+                            compact.append(id: event.id, key: event.key, type: event.type, time: event.time,
+                                           payload: (event.payload.lowerBound + unit.range.lowerBound)..<(event.payload.upperBound + unit.range.lowerBound))
+                        }
+                    case .cloudevents:
+                        let d = try EventImporter.cloudEvent(bytes, options)
+                        if keep { drafts.append(d) }
+                    case .kcat:
+                        let d = try EventImporter.kcat(bytes, options)
+                        if keep { drafts.append(d) }
                     }
+                    valid += 1
                 } catch let error as HindsightError {
                     guard options.skipInvalid else {
                         let located = HindsightError(.badInput, "\(input.name): \(location(unit)): \(error.message)",
                                                      hint: error.hint ?? "fix it, or pass --skip-invalid to import the valid events and list the bad ones")
-                        if result.drafts.isEmpty { throw located }
+                        if valid == 0 { throw located }
                         deferredError = located
                         return
                     }
-                    result.invalid.append(InvalidEvent(location: location(unit), reason: error.message))
+                    invalid.append(InvalidEvent(location: location(unit), reason: error.message))
                 }
             }
         }
-        result.format = detectedFormat
-        return result
+        let storage: ParsedInput.Storage = !keep ? .drafts([]) : (format == .cloudevents || format == .kcat ? .drafts(drafts) : .compact(compact))
+        return ParsedInput(storage: storage, count: valid, invalid: invalid, format: detectedFormat)
+    }
+}
+
+/// One JSON Lines event's fields, found through the field mapping.
+struct GenericEvent {
+    var id: String
+    var key: String
+    var type: String
+    /// Microseconds since the epoch, when the event has a time.
+    var time: Int64?
+    /// The data's bytes within the event.
+    var payload: Range<Int>
+}
+
+/// Finds the key, type, id, time and data of JSON Lines events through a field mapping compiled once,
+/// validating each event as it goes (no document tree is built for the fields it reads).
+struct GenericExtractor: Sendable {
+    let fields: FieldMapping
+    /// key, type, id, data (or `data`), then the time candidates.
+    let paths: MemberPaths
+
+    init(_ fields: FieldMapping) {
+        self.fields = fields
+        var p: [[String]] = [fields.key.components, fields.type.components, fields.id.components, fields.data?.components ?? ["data"]]
+        p.append(contentsOf: fields.time.map(\.components))
+        paths = MemberPaths(Array(p.prefix(64)))
+    }
+
+    /// The event's fields; errors say what is wrong (without the line, which the caller adds).
+    func extract(_ bytes: UnsafeRawBufferPointer, found: inout [Range<Int>?]) throws -> GenericEvent {
+        guard let first = bytes.first else { throw HindsightError(.badInput, "empty event") }
+        do {
+            try JSONParser.locate(bytes, paths: paths, found: &found)
+        } catch {
+            throw HindsightError(.badInput, "invalid JSON at column \(error.offset + 1): \(error.reason)")
+        }
+        guard first == UInt8(ascii: "{") else {
+            let kind = (try? JSONParser.parse(bytes))?.kindName ?? "value"
+            throw HindsightError(.badInput, "an event must be a JSON object, found \(kind == "object" ? "value" : kind)")
+        }
+        guard let keyRange = found[0], let key = GenericExtractor.scalarText(bytes, keyRange) else {
+            throw HindsightError(.badInput, "no key at \"\(fields.key.text)\"",
+                                 hint: "name the entity field with --key-field PATH (e.g. --key-field repo.name), or fix the event")
+        }
+        let type = found[1].flatMap { GenericExtractor.scalarText(bytes, $0) } ?? ""
+        let id = found[2].flatMap { GenericExtractor.scalarText(bytes, $0) } ?? EventImporter.derivedID(bytes)
+        var time: Int64?
+        for (k, path) in fields.time.enumerated() where 4 + k < found.count {
+            guard let r = found[4 + k] else { continue }
+            let value = UnsafeRawBufferPointer(rebasing: bytes[r])
+            if value.first == UInt8(ascii: "n") { continue }  // null
+            if let t = GenericExtractor.fastTime(value) {
+                time = t
+                break
+            }
+            let v = (try? JSONParser.parse(value)) ?? .null
+            guard let t = Timestamp.from(v) else {
+                throw HindsightError(.badInput, "time \(TextSafety.escape(v.description)) at \"\(path.text)\" is not an RFC 3339 time or an epoch number",
+                                     hint: "write times like 2026-11-21T15:00:00Z or epoch seconds/milliseconds, or name another field with --time-field")
+            }
+            time = t.microseconds
+            break
+        }
+        let payload: Range<Int>
+        if let r = found[3] {
+            payload = r
+        } else if fields.data != nil {
+            throw HindsightError(.badInput, "no data at \"\(fields.data?.text ?? "")\"", hint: "name the data field with --data-field PATH")
+        } else {
+            payload = 0..<bytes.count
+        }
+        return GenericEvent(id: id, key: key, type: type, time: time, payload: payload)
+    }
+
+    /// A key, type or id as text (as `EventImporter.scalarText` of the parsed value): strings without
+    /// escapes and numbers are read straight from the (already validated) bytes.
+    static func scalarText(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String? {
+        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+        guard let first = value.first else { return nil }
+        if first == UInt8(ascii: "\""), value.count >= 2, !value.contains(UInt8(ascii: "\\")) {
+            return String(decoding: UnsafeRawBufferPointer(rebasing: value[1..<(value.count - 1)]), as: UTF8.self)
+        }
+        if first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) {
+            return String(decoding: value, as: UTF8.self)
+        }
+        guard let v = try? JSONParser.parse(value) else { return nil }
+        return EventImporter.scalarText(v)
+    }
+
+    /// An RFC 3339 time string without escapes or surrounding blanks, read from its bytes (nil: let
+    /// `Timestamp.from` decide, which gives the same answer more slowly).
+    static func fastTime(_ value: UnsafeRawBufferPointer) -> Int64? {
+        guard value.count >= 12, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") else { return nil }
+        let text = UnsafeRawBufferPointer(rebasing: value[1..<(value.count - 1)])
+        // Four digits and '-' (a date), no escapes, no blanks or non-ASCII at either end.
+        for i in 0..<4 where !(text[i] >= 0x30 && text[i] <= 0x39) { return nil }
+        guard text[4] == UInt8(ascii: "-"), !text.contains(UInt8(ascii: "\\")) else { return nil }
+        guard let last = text.last, last > 0x20, last < 0x7F else { return nil }
+        if let t = commonRFC3339(text) { return t }
+        return Timestamp.parseRFC3339(Array(text))?.microseconds
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, the form most logs write, read without copies (the same result
+    /// as `Timestamp.parseRFC3339`; nil for anything else, which then goes there).
+    @inline(__always)
+    static func commonRFC3339(_ t: UnsafeRawBufferPointer) -> Int64? {
+        guard t.count >= 20, t[10] == UInt8(ascii: "T"), t[7] == UInt8(ascii: "-"), t[13] == UInt8(ascii: ":"), t[16] == UInt8(ascii: ":"),
+            t[t.count - 1] == UInt8(ascii: "Z")
+        else { return nil }
+        @inline(__always) func digits(_ at: Int, _ n: Int) -> Int64? {
+            var v: Int64 = 0
+            for k in at..<(at + n) {
+                let c = t[k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int64(c - 0x30)
+            }
+            return v
+        }
+        guard let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2), let hour = digits(11, 2),
+            let minute = digits(14, 2), var second = digits(17, 2)
+        else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= Timestamp.daysInMonth(year: year, month: month), hour < 24, minute < 60, second <= 60 else {
+            return nil
+        }
+        second = min(second, 59)
+        var micros: Int64 = 0
+        var i = 19
+        if i < t.count - 1 {
+            guard t[i] == UInt8(ascii: "."), i + 1 < t.count - 1 else { return nil }
+            i += 1
+            var scale: Int64 = 100_000
+            while i < t.count - 1 {
+                let c = t[i]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                micros += Int64(c - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        let days = Timestamp.daysFromCivil(year: year, month: month, day: day)
+        return (days * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000 + micros
     }
 }
 
@@ -170,17 +393,86 @@ public enum EventImporter {
     /// - Parameter progress: called now and then with (bytes read, events read).
     public static func parse(_ input: InputData, options: ImportOptions, progress: ((Int, Int) -> Void)? = nil) throws -> ParsedInput {
         var reader = try EventReader(input, options: options)
-        var result = ParsedInput()
-        result.drafts.reserveCapacity(reader.count)
+        var drafts: [EventDraft] = []
+        var compact = CompactEvents(bytes: input.bytes)
+        var invalid: [InvalidEvent] = []
+        var count = 0
         while !reader.isAtEnd {
-            progress?(reader.bytesRead, result.drafts.count)
+            progress?(reader.bytesRead, count)
             let chunk = try reader.read(limit: 1 << 14)
-            result.drafts.append(contentsOf: chunk.drafts)
-            result.invalid.append(contentsOf: chunk.invalid)
+            switch chunk.storage {
+            case .drafts(let d): drafts.append(contentsOf: d)
+            case .compact(let c):
+                for i in 0..<c.count {
+                    compact.append(id: c.ids[i], key: c.keys[i], type: c.types[i], time: c.times[i] == Int64.min ? nil : c.times[i], payload: c.payloads[i])
+                }
+            case .deferred, .parts: break
+            }
+            invalid.append(contentsOf: chunk.invalid)
+            count += chunk.count
         }
-        progress?(input.bytes.count, result.drafts.count)
-        result.format = reader.detectedFormat
-        return result
+        progress?(input.bytes.count, count)
+        let format = reader.detectedFormat
+        let storage: ParsedInput.Storage = format == .cloudevents || format == .kcat ? .drafts(drafts) : .compact(compact)
+        return ParsedInput(storage: storage, count: count, invalid: invalid, format: format)
+    }
+
+    /// Reads and checks a whole input on both cores, each reading half of it. JSON Lines events are kept
+    /// compactly (strings and ranges of the input), CloudEvents and kcat -J ones as drafts; errors and
+    /// skipped events are the same as `parse`'s.
+    /// - Parameter progress: called now and then with (bytes checked, events checked), approximately.
+    static func check(_ input: InputData, options: ImportOptions, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> ParsedInput {
+        var reader = try EventReader(input, options: options)
+        reader.detectFormat()
+        let total = reader.end
+        guard total >= 20_000, reader.detectedFormat == .jsonl else {
+            return try parse(input, options: options) { bytes, events in progress?(bytes, events) }
+        }
+        let parts = 2
+        final class Results: @unchecked Sendable {
+            var parts: [(events: CompactEvents, invalid: [InvalidEvent], error: Error?)]
+            init(_ n: Int, _ bytes: [UInt8]) { parts = Array(repeating: (CompactEvents(bytes: bytes), [], nil), count: n) }
+        }
+        let results = Results(parts, input.bytes)
+        reader.suffixDerivedIDs = false
+        let template = reader
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            var r = template
+            r.next = total * part / parts
+            r.end = total * (part + 1) / parts
+            var events = CompactEvents(bytes: input.bytes)
+            events.reserve(r.end - r.next)
+            var invalid: [InvalidEvent] = []
+            do {
+                while !r.isAtEnd {
+                    if part == 0 { progress?(r.bytesRead * parts, events.count * parts) }
+                    let chunk = try r.read(limit: 1 << 14)
+                    if case .compact(let c) = chunk.storage { events.append(contentsOf: c) }
+                    invalid.append(contentsOf: chunk.invalid)
+                }
+                results.parts[part] = (events, invalid, nil)
+            } catch {
+                results.parts[part] = (events, invalid, error)
+            }
+        }
+        var all: [CompactEvents] = []
+        var invalid: [InvalidEvent] = []
+        var seen: [String: Int] = [:]
+        for part in results.parts {
+            if let error = part.error { throw error }
+            var events = part.events
+            // The n-th identical id-less event gets "#n", counted over the whole input in order.
+            for i in 0..<events.count where events.ids[i].hasPrefix(derivedIDPrefix) {
+                let n = seen[events.ids[i], default: 0] + 1
+                seen[events.ids[i]] = n
+                if n > 1 { events.ids[i] += "#\(n)" }
+            }
+            all.append(events)
+            invalid.append(contentsOf: part.invalid)
+        }
+        let count = all.reduce(0) { $0 + $1.count }
+        progress?(input.bytes.count, count)
+        return ParsedInput(storage: .parts(all), count: count, invalid: invalid, format: template.detectedFormat)
     }
 
     static func isCompleteValue(_ input: InputData, _ range: Range<Int>) -> Bool {
@@ -254,48 +546,11 @@ public enum EventImporter {
     // MARK: Generic JSON Lines
 
     static func generic(_ bytes: UnsafeRawBufferPointer, _ fields: FieldMapping) throws -> EventDraft {
-        guard let first = bytes.first else { throw HindsightError(.badInput, "empty event") }
-        var paths: [[String]] = [fields.key.components, fields.type.components, fields.id.components, fields.data?.components ?? ["data"]]
-        paths.append(contentsOf: fields.time.map(\.components))
-        let found: [Range<Int>?]
-        do {
-            found = try JSONParser.locate(bytes, paths: paths)
-        } catch {
-            throw HindsightError(.badInput, "invalid JSON at column \(error.offset + 1): \(error.reason)")
-        }
-        guard first == UInt8(ascii: "{") else {
-            let kind = (try? JSONParser.parse(bytes))?.kindName ?? "value"
-            throw HindsightError(.badInput, "an event must be a JSON object, found \(kind == "object" ? "value" : kind)")
-        }
-        func value(_ i: Int) -> JSON? {
-            guard let r = found[i] else { return nil }
-            return try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[r]))
-        }
-        guard let keyValue = value(0), let key = scalarText(keyValue) else {
-            throw HindsightError(.badInput, "no key at \"\(fields.key.text)\"",
-                                 hint: "name the entity field with --key-field PATH (e.g. --key-field repo.name), or fix the event")
-        }
-        let type = value(1).flatMap(scalarText) ?? ""
-        let id = value(2).flatMap(scalarText) ?? derivedID(bytes)
-        var time: Timestamp?
-        for (k, path) in fields.time.enumerated() {
-            guard let v = value(4 + k), !v.isNull else { continue }
-            guard let t = Timestamp.from(v) else {
-                throw HindsightError(.badInput, "time \(TextSafety.escape(v.description)) at \"\(path.text)\" is not an RFC 3339 time or an epoch number",
-                                     hint: "write times like 2026-11-21T15:00:00Z or epoch seconds/milliseconds, or name another field with --time-field")
-            }
-            time = t
-            break
-        }
-        let payload: [UInt8]
-        if let r = found[3] {
-            payload = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[r]))
-        } else if fields.data != nil {
-            throw HindsightError(.badInput, "no data at \"\(fields.data?.text ?? "")\"", hint: "name the data field with --data-field PATH")
-        } else {
-            payload = [UInt8](bytes)
-        }
-        return EventDraft(id: id, key: key, type: type, eventTime: time, payload: payload)
+        let extractor = GenericExtractor(fields)
+        var found = [Range<Int>?](repeating: nil, count: extractor.paths.components.count)
+        let e = try extractor.extract(bytes, found: &found)
+        return EventDraft(id: e.id, key: e.key, type: e.type, eventTime: e.time.map { Timestamp(microseconds: $0) },
+                          payload: [UInt8](UnsafeRawBufferPointer(rebasing: bytes[e.payload])))
     }
 
     /// A key, type or id as text: strings as they are, numbers and booleans as written; nil for null.

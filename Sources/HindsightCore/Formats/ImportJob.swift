@@ -46,12 +46,13 @@ public enum ImportJob {
         try append(try parse(input, options: options, progress: progress), into: writer, progress: progress)
     }
 
-    /// Reads and checks a whole input (nothing is written).
+    /// Reads and checks a whole input (nothing is written). A JSON Lines input is checked on both cores
+    /// and not kept in memory: ``append(_:into:progress:)`` reads it again as it appends.
     public static func parse(_ input: InputData, options: ImportOptions,
                              progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ParsedInput {
         let total = input.bytes.count
-        return try EventImporter.parse(input, options: options) { bytes, events in
-            progress?(ImportProgress(phase: .reading, bytesDone: bytes, bytesTotal: total, events: events, eventsTotal: nil))
+        return try EventImporter.check(input, options: options) { bytes, events in
+            progress?(ImportProgress(phase: .reading, bytesDone: min(bytes, total), bytesTotal: total, events: events, eventsTotal: nil))
         }
     }
 
@@ -60,12 +61,31 @@ public enum ImportJob {
                               progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportResult {
         var result = ImportResult()
         result.format = parsed.format
-        result.events = parsed.drafts.count
+        result.events = parsed.count
         result.invalid = parsed.invalid
         result.recoveredBytes = writer.recoveredBytes
-        let count = parsed.drafts.count
-        let report = try writer.append(parsed.drafts) { n in
+        let count = parsed.count
+        let report: AppendReport
+        let onProgress: (Int) -> Void = { n in
             progress?(ImportProgress(phase: .appending, bytesDone: n, bytesTotal: count, events: n, eventsTotal: count))
+        }
+        switch parsed.storage {
+        case .drafts(let drafts):
+            report = try writer.append(batch: drafts, progress: onProgress)
+        case .compact(let events):
+            report = try writer.append(batch: events, progress: onProgress)
+        case .parts(let parts):
+            var remaining = parts[...]
+            report = try writer.append(chunks: { remaining.popFirst() }, progress: onProgress)
+        case .deferred(var reader):
+            // The input was checked as a whole; read it again in chunks, appending as it goes (invalid
+            // events, already listed, are skipped again).
+            report = try writer.append(chunks: {
+                guard !reader.isAtEnd else { return nil }
+                let chunk = try reader.read(limit: 1 << 16)
+                if case .compact(let events) = chunk.storage { return events }
+                return CompactEvents(bytes: [])
+            }, progress: onProgress)
         }
         result.appended = report.appended
         result.duplicates = report.duplicates
@@ -89,9 +109,13 @@ public enum ImportJob {
         let total = input.bytes.count
         while !reader.isAtEnd {
             let chunk = try reader.read(limit: batchSize)
-            let report = try writer.append(chunk.drafts)
+            let report: AppendReport
+            switch chunk.storage {
+            case .compact(let events): report = try writer.append(batch: events)
+            default: report = try writer.append(batch: chunk.drafts)
+            }
             result.format = chunk.format
-            result.events += chunk.drafts.count
+            result.events += chunk.count
             result.invalid.append(contentsOf: chunk.invalid)
             result.appended += report.appended
             result.duplicates += report.duplicates

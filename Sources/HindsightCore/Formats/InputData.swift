@@ -108,22 +108,24 @@ extension InputData {
         let crOnly = !bytes.contains(0x0A) && bytes.contains(0x0D)
         let separator: UInt8 = crOnly ? 0x0D : 0x0A
         bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
             var lineStart = start0
             var number = 1
-            var i = start0
-            while i <= n {
-                if i == n || b[i] == separator {
-                    var end = i
-                    if end > lineStart && b[end - 1] == 0x0D { end -= 1 }
-                    var s = lineStart
-                    while s < end && (b[s] == 0x20 || b[s] == 0x09) { s += 1 }
-                    var e = end
-                    while e > s && (b[e - 1] == 0x20 || b[e - 1] == 0x09) { e -= 1 }
-                    if s < e { out.append(InputLine(number: number, range: s..<e)) }
-                    number += 1
-                    lineStart = i + 1
+            while lineStart <= n {
+                // The end of this line: the next separator (memchr), or the end of the input.
+                var i = n
+                if lineStart < n, let found = memchr(base + lineStart, Int32(separator), n - lineStart) {
+                    i = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
                 }
-                i += 1
+                var end = i
+                if end > lineStart && b[end - 1] == 0x0D { end -= 1 }
+                var s = lineStart
+                while s < end && (b[s] == 0x20 || b[s] == 0x09) { s += 1 }
+                var e = end
+                while e > s && (b[e - 1] == 0x20 || b[e - 1] == 0x09) { e -= 1 }
+                if s < e { out.append(InputLine(number: number, range: s..<e)) }
+                number += 1
+                lineStart = i + 1
             }
         }
         return out

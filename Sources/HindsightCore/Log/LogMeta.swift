@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The log's description, stored as `log.json` in the log directory (written atomically).
 public struct LogMeta: Sendable, Equatable {
     /// The log format version this build writes and reads.
@@ -39,6 +45,10 @@ public struct LogMeta: Sendable, Equatable {
 
     public static func read(directory: String) throws -> LogMeta {
         let path = directory + "/" + fileName
+        if access(path, F_OK) != 0 && errno == EACCES {
+            // An unreadable directory: say so, rather than "not a log".
+            throw RawFile.ioError("cannot read \(directory)", EACCES)
+        }
         guard FileSystem.exists(path) else {
             if FileSystem.isDirectory(directory) {
                 throw HindsightError(.badInput, "\(directory) is not a hindsight log (it has no \(fileName))",

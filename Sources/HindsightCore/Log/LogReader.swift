@@ -27,6 +27,9 @@ public final class LogReader {
         var index: [IndexEntry]?
         var keys: HashIndex?
         var ids: HashIndex?
+        /// Sealed segments' sorted key and id indexes, mapped and checked once (nil: not tried yet).
+        var mappedKeys: MappedHashIndex??
+        var mappedIDs: MappedHashIndex??
         /// Records in the segment (for sealed segments: from the next segment's base offset).
         var count: Int = 0
         /// Bytes of whole records.
@@ -79,7 +82,10 @@ public final class LogReader {
             segments = newSegments
             for (i, s) in segments.enumerated().dropLast() {
                 s.count = Int(segments[i + 1].base - s.base)
-                if s.validSize == 0, let size = try? segmentFile(s).file.size() { s.validSize = size }
+                if let f = try? segmentFile(s), let size = try? f.file.size(), size > s.validSize {
+                    s.validSize = size
+                    f.map(upTo: size)
+                }
             }
         }
         if let last = segments.last {
@@ -96,7 +102,11 @@ public final class LogReader {
         if let f = s.file { return f }
         let f = try SegmentFile(files: s.files)
         s.file = f
-        if s !== segments.last, s.validSize == 0 { s.validSize = try f.file.size() }
+        if s !== segments.last {
+            // A sealed segment never changes: all of it is mapped.
+            if s.validSize == 0 { s.validSize = try f.file.size() }
+            f.map(upTo: s.validSize)
+        }
         return f
     }
 
@@ -153,8 +163,11 @@ public final class LogReader {
         var rel: Int64 = 0
         var lastEntryPosition = -SparseIndex.interval
         while position < size {
-            guard case .record(let r, let recordSize) = try f.decode(at: position, expectedOffset: s.base + rel, limit: size, verifyChecksum: false) else { break }
-            maxTime = max(maxTime, r.eventTime.microseconds)
+            let frame: (Int, Int64)? = try f.withView(at: position, expectedOffset: s.base + rel, limit: size, verifyChecksum: false) { d in
+                if case .record(let v) = d { return (v.size, v.eventTime) } else { return nil }
+            }
+            guard let (recordSize, eventTime) = frame else { break }
+            maxTime = max(maxTime, eventTime)
             if position - lastEntryPosition >= SparseIndex.interval {
                 entries.append(IndexEntry(relativeOffset: UInt32(rel), position: UInt32(position), maxTime: maxTime))
                 lastEntryPosition = position
@@ -181,8 +194,11 @@ public final class LogReader {
         var position = Int(last.position)
         var rel = Int64(last.relativeOffset)
         while position < limit {
-            guard case .record(let r, let size) = try f.decode(at: position, expectedOffset: s.base + rel, limit: limit, verifyChecksum: false) else { break }
-            maxTime = max(maxTime, r.eventTime.microseconds)
+            let frame: (Int, Int64)? = try f.withView(at: position, expectedOffset: s.base + rel, limit: limit, verifyChecksum: false) { d in
+                if case .record(let v) = d { return (v.size, v.eventTime) } else { return nil }
+            }
+            guard let (size, eventTime) = frame else { break }
+            maxTime = max(maxTime, eventTime)
             position += size
             rel += 1
         }
@@ -253,6 +269,8 @@ public final class LogReader {
         s.count = Int(rel)
         s.endMaxTime = maxTime
         s.lastHash = lastHash
+        // Whole records are never cut (a writer only cuts a torn tail after them): map them.
+        f.map(upTo: position)
     }
 
     /// Whether the frame at `position` (which failed its check) is followed by a valid record: then the
@@ -290,7 +308,7 @@ public final class LogReader {
     }
 
     private func limitOf(_ s: Segment, _ f: SegmentFile) -> Int {
-        s === segments.last ? s.validSize : max(s.validSize, (try? f.file.size()) ?? 0)
+        s.validSize
     }
 
     /// The record at `offset`.
@@ -300,6 +318,20 @@ public final class LogReader {
         let s = segments[i]
         let f = try segmentFile(s)
         return try decodeChecked(f, s, at: position, offset: offset).0
+    }
+
+    /// Calls `body` with a view of the (checked) record at `offset`, valid only inside `body`.
+    func withRecord<R>(at offset: Int64, _ body: (RecordView) throws -> R) throws -> R {
+        let (i, position) = try locate(offset)
+        let s = segments[i]
+        let f = try segmentFile(s)
+        let result: R? = try f.withView(at: position, expectedOffset: offset, limit: limitOf(s, f)) { decoded in
+            guard case .record(let view) = decoded else { return nil }
+            return try body(view)
+        }
+        if let result { return result }
+        _ = try decodeChecked(f, s, at: position, offset: offset)  // throws the clear error
+        throw HindsightError(.corrupt, "\(s.files.log): the record at offset \(offset) cannot be read", hint: "run hindsight verify on the log")
     }
 
     private func decodeChecked(_ f: SegmentFile, _ s: Segment, at position: Int, offset: Int64, limit: Int? = nil) throws -> (Record, Int) {
@@ -318,21 +350,40 @@ public final class LogReader {
     /// Calls `body` with each record from `start` up to (not including) `end`, in order; stops early when
     /// `body` returns false.
     public func forEach(from start: Int64, to end: Int64? = nil, _ body: (Record) throws -> Bool) throws {
+        try forEachView(from: start, to: end) { view in try body(view.record()) }
+    }
+
+    /// Calls `body` with a view of each record from `start` up to (not including) `end`, in order (each
+    /// checked: framing, offset and, with `verifyChecksum`, its CRC); stops early when `body` returns false.
+    /// Views are valid only inside `body`. Mapped pages already passed are handed back as the scan goes,
+    /// so that a scan over a large log keeps a small resident set.
+    func forEachView(from start: Int64, to end: Int64? = nil, verifyChecksum: Bool = true, _ body: (RecordView) throws -> Bool) throws {
         let stop = min(end ?? count, count)
         guard start < stop else { return }
         var (i, position) = try locate(max(0, start))
         var offset = max(0, start)
+        let releaseEvery = 16 << 20
         while offset < stop {
             let s = segments[i]
             let f = try segmentFile(s)
+            let limit = limitOf(s, f)
             let segmentEnd = min(stop, s.base + Int64(s.count))
-            let limit = limitOf(s, f)  // once per segment, not per record (it may stat the file)
+            var nextRelease = position + releaseEvery
             while offset < segmentEnd {
-                let (record, size) = try decodeChecked(f, s, at: position, offset: offset, limit: limit)
-                if try !body(record) { return }
+                let (size, goOn): (Int, Bool) = try f.withView(at: position, expectedOffset: offset, limit: limit, verifyChecksum: verifyChecksum) { decoded in
+                    guard case .record(let view) = decoded else { return (0, true) }
+                    return (view.size, try body(view))
+                }
+                if size == 0 { _ = try decodeChecked(f, s, at: position, offset: offset) }  // throws the clear error
+                if !goOn { return }
                 position += size
                 offset += 1
+                if position >= nextRelease {
+                    f.release(below: position)
+                    nextRelease = position + releaseEvery
+                }
             }
+            if stop - start > 100_000 { f.release(below: position) }
             i += 1
             position = 0
             if i >= segments.count { break }
@@ -393,13 +444,16 @@ public final class LogReader {
         var position = Int(entry.position)
         var offset = answer
         // Step past the entry's own record, then forward while the running max stays <= t.
-        if case .record(_, let size) = try f.decode(at: position, expectedOffset: offset, limit: limit, verifyChecksum: false) {
+        if let size = try f.frameSize(at: position, limit: limit) {
             position += size
             offset += 1
         }
         while offset < s.base + Int64(s.count) {
-            guard case .record(let r, let size) = try f.decode(at: position, expectedOffset: offset, limit: limit, verifyChecksum: false) else { break }
-            maxTime = max(maxTime, r.eventTime.microseconds)
+            let frame: (Int, Int64)? = try f.withView(at: position, expectedOffset: offset, limit: limit, verifyChecksum: false) { d in
+                if case .record(let v) = d { return (v.size, v.eventTime) } else { return nil }
+            }
+            guard let (size, eventTime) = frame else { break }
+            maxTime = max(maxTime, eventTime)
             if maxTime > t { break }
             answer = offset
             position += size
@@ -426,7 +480,7 @@ public final class LogReader {
             // Index the records the file does not cover (all of them when it was missing or bad).
             if result.sorted { result = HashIndex() }
             let from = s.base + Int64(result.count)
-            try forEach(from: from, to: s.base + Int64(s.count)) { r in
+            try forEachView(from: from, to: s.base + Int64(s.count)) { r in
                 result.append(hash: HashIndex.hash(ids ? r.id : r.key), relativeOffset: UInt32(r.offset - s.base))
                 return true
             }
@@ -448,25 +502,59 @@ public final class LogReader {
     private func offsets(matching value: String, ids: Bool) throws -> [Int64] {
         let h = HashIndex.hash(value)
         var out: [Int64] = []
-        for i in segments.indices {
-            let index = try hashIndex(i, ids: ids)
-            for rel in index.lookup(h) {
-                let offset = segments[i].base + Int64(rel)
-                guard offset < count else { continue }
-                let r = try record(at: offset)
-                if (ids ? r.id : r.key) == value { out.append(offset) }
+        var value = value
+        try value.withUTF8 { utf8 in
+            let wanted = UnsafeRawBufferPointer(utf8)
+            for i in segments.indices {
+                for rel in try candidates(i, hash: h, ids: ids) {
+                    let offset = segments[i].base + Int64(rel)
+                    guard offset < count else { continue }
+                    if try field(at: offset, ids: ids, equals: wanted) { out.append(offset) }
+                }
             }
         }
         return out
+    }
+
+    /// Relative offsets in segment `i` whose key (or id) hash is `hash`: candidates to confirm.
+    func candidates(_ i: Int, hash: UInt64, ids: Bool) throws -> [UInt32] {
+        let s = segments[i]
+        if let cached = ids ? s.ids : s.keys { return cached.lookup(hash) }
+        if s !== segments.last {
+            let mapped: MappedHashIndex?
+            if let known = ids ? s.mappedIDs : s.mappedKeys {
+                mapped = known
+            } else {
+                mapped = MappedHashIndex(path: ids ? s.files.ids : s.files.keys, count: s.count)
+                if ids { s.mappedIDs = .some(mapped) } else { s.mappedKeys = .some(mapped) }
+            }
+            if let mapped { return mapped.lookup(hash) }
+        }
+        return try hashIndex(i, ids: ids).lookup(hash)
+    }
+
+    /// Whether the record at `offset` has this key (or id): its frame and offset are checked, its
+    /// checksum is not (reading the record for its data checks that).
+    func field(at offset: Int64, ids: Bool, equals wanted: UnsafeRawBufferPointer) throws -> Bool {
+        let (i, position) = try locate(offset)
+        let s = segments[i]
+        let f = try segmentFile(s)
+        let found: Bool? = try f.withView(at: position, expectedOffset: offset, limit: limitOf(s, f), verifyChecksum: false) { decoded in
+            guard case .record(let view) = decoded else { return nil }
+            return ids ? view.idEquals(wanted) : view.keyEquals(wanted)
+        }
+        if let found { return found }
+        return (ids ? try record(at: offset).id : try record(at: offset).key).utf8.elementsEqual(wanted)
     }
 
     /// Distinct keys with their record counts, in order of first appearance (a full scan).
     public func keyCounts() throws -> [(key: String, count: Int)] {
         var order: [String] = []
         var counts: [String: Int] = [:]
-        try forEach(from: 0) { r in
-            if counts[r.key] == nil { order.append(r.key) }
-            counts[r.key, default: 0] += 1
+        try forEachView(from: 0) { r in
+            let key = r.keyString
+            if counts[key] == nil { order.append(key) }
+            counts[key, default: 0] += 1
             return true
         }
         return order.map { ($0, counts[$0] ?? 0) }

@@ -40,7 +40,8 @@ public struct AppendReport: Sendable, Equatable {
 
 /// The single writer of a log directory: holds the advisory lock, recovers a torn tail on open,
 /// appends framed records with their chain hash, rolls segments, keeps the derived indexes and
-/// makes each append durable (fsync) before returning.
+/// makes each append durable (fsync) before returning. A ``CheckpointBuilder`` folds what it appends
+/// on a thread of its own and stores state checkpoints with the log; ``close()`` waits for it.
 public final class LogWriter {
     public let directory: String
     public private(set) var meta: LogMeta
@@ -53,7 +54,8 @@ public final class LogWriter {
     private let clock: @Sendable () -> Timestamp
     private var reader: LogReader
     private var nextOffset: Int64
-    private var lastHash: ChainHash
+    /// The chain hash of the last record (32 bytes).
+    private var lastHash: [UInt8]
     private var runningMax: Int64
     /// Segments sealed before this writer opened: their id indexes are read from disk.
     private let sealedAtOpen: Int
@@ -70,22 +72,36 @@ public final class LogWriter {
     private var activeIDs = HashIndex()
     private var hashesFlushed = 0
 
-    /// id hash -> offsets, for the active segment and everything appended by this writer.
-    private var recentIDs: [UInt64: [Int64]] = [:]
-    /// Records encoded but not yet written.
+    /// Ids of the active segment and of everything appended by this writer: hash -> offset.
+    private var recentIDs = IDTable()
+    /// Records encoded but not yet written, and where each starts in `pending`.
     private var pending: [UInt8] = []
-    private var pendingIDs: [String] = []
+    private var pendingStarts: [Int] = []
     private var pendingFirstOffset: Int64 = 0
+    /// Flush when this many bytes are pending.
+    private static let flushBytes = 8 << 20
+
+    private var checkpoints: CheckpointBuilder?
+    private let checkpointInterval: Int64
 
     /// Opens (and with `create`, creates) a log for appending.
     /// - Parameters:
     ///   - segmentBytes: the roll size for a new log (an existing log keeps its own).
     ///   - fields: the field mapping to record in `log.json` for a new log.
     ///   - clock: the log time of appended records.
-    public init(directory: String, create: Bool = true, segmentBytes: Int? = nil, fields: FieldMapping? = nil,
-                clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+    public convenience init(directory: String, create: Bool = true, segmentBytes: Int? = nil, fields: FieldMapping? = nil,
+                            clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+        try self.init(directory: directory, create: create, segmentBytes: segmentBytes, fields: fields, clock: clock,
+                      checkpointInterval: CheckpointFile.deltaInterval)
+    }
+
+    /// Opens a log for appending, storing a checkpoint delta every `checkpointInterval` records (tests
+    /// use small intervals).
+    init(directory: String, create: Bool = true, segmentBytes: Int? = nil, fields: FieldMapping? = nil,
+         clock: @escaping @Sendable () -> Timestamp = Timestamp.now, checkpointInterval: Int64) throws {
         self.directory = directory
         self.clock = clock
+        self.checkpointInterval = max(1, checkpointInterval)
         if !FileSystem.exists(directory + "/" + LogMeta.fileName) {
             if FileSystem.isDirectory(directory) {
                 let entries = try FileSystem.list(directory).filter { $0 != ".lock" && !$0.hasPrefix(".") }
@@ -124,7 +140,7 @@ public final class LogWriter {
         }
         self.reader = reader
         self.nextOffset = reader.count
-        self.lastHash = try reader.headHash()
+        self.lastHash = try reader.headHash().bytes
         self.sealedAtOpen = max(0, reader.segments.count - 1)
         if let last = reader.segments.indices.last {
             self.runningMax = try reader.endMaxTime(last)
@@ -133,6 +149,11 @@ public final class LogWriter {
         }
         try repairSealedIndexes()
         if reader.segments.last != nil { try openActive() }
+        startCheckpoints()
+    }
+
+    deinit {
+        checkpoints?.finish()
     }
 
     static func lockedError(_ directory: String) -> HindsightError {
@@ -140,9 +161,31 @@ public final class LogWriter {
                        hint: "wait for the other import to finish; readers may open the log meanwhile")
     }
 
-    /// Releases the lock. Appends are already durable.
+    /// Waits for the stored checkpoints to catch up, then releases the lock. Appends are already durable.
     public func close() {
+        checkpoints?.finish()
+        checkpoints = nil
         flock(lockFile.fd, LOCK_UN)
+    }
+
+    /// The rules the log is read with by default: those stored with it, else merge everything.
+    private var foldRules: Rules? {
+        guard let stored = meta.rules else { return Rules.mergeAll }
+        return try? Rules(json: stored)
+    }
+
+    private func startCheckpoints() {
+        guard let rules = foldRules else { return }
+        checkpoints = CheckpointBuilder(directory: directory, rules: rules, count: nextOffset, interval: checkpointInterval)
+    }
+
+    /// Waits for the checkpoint builder (tests use it); the first error it met, if any.
+    func finishCheckpoints() -> Error? {
+        let error = checkpoints?.failure
+        checkpoints?.finish()
+        let failure = checkpoints?.failure ?? error
+        checkpoints = nil
+        return failure
     }
 
     // MARK: Opening
@@ -188,10 +231,9 @@ public final class LogWriter {
         lastEntryPosition = Int(activeIndex.last?.position ?? 0)
         activeKeys = try reader.hashIndex(i, ids: false)
         activeIDs = try reader.hashIndex(i, ids: true)
-        if activeKeys.sorted { activeKeys = HashIndex(hashes: [], offsets: [], sorted: false); try rebuildActiveHashes(s) }
-        if activeIDs.sorted { activeIDs = HashIndex(hashes: [], offsets: [], sorted: false); try rebuildActiveHashes(s) }
+        if activeKeys.sorted || activeIDs.sorted { try rebuildActiveHashes(s) }
         for (h, rel) in zip(activeIDs.hashes, activeIDs.offsets) {
-            recentIDs[h, default: []].append(s.base + Int64(rel))
+            recentIDs.insert(hash: h, offset: s.base + Int64(rel))
         }
         // Derived files: write them afresh so they match the records exactly.
         try FileSystem.writeAtomically(s.files.offsetIndex, SparseIndex.encodeOffsetEntries(activeIndex[...]))
@@ -200,12 +242,13 @@ public final class LogWriter {
         try FileSystem.writeAtomically(s.files.ids, activeIDs.encode())
         indexFlushed = activeIndex.count
         hashesFlushed = activeCount
+        pendingFirstOffset = nextOffset
     }
 
     /// An active segment's hash indexes in offset order (a segment sealed and then extended is rare: a crash mid-roll).
     private func rebuildActiveHashes(_ s: LogReader.Segment) throws {
         var keys = HashIndex(), ids = HashIndex()
-        try reader.forEach(from: s.base, to: s.base + Int64(s.count)) { r in
+        try reader.forEachView(from: s.base, to: s.base + Int64(s.count)) { r in
             keys.append(hash: HashIndex.hash(r.key), relativeOffset: UInt32(r.offset - s.base))
             ids.append(hash: HashIndex.hash(r.id), relativeOffset: UInt32(r.offset - s.base))
             return true
@@ -218,96 +261,156 @@ public final class LogWriter {
 
     /// Whether an event with this id is in the log or pending.
     public func contains(id: String) throws -> Bool {
-        let h = HashIndex.hash(id)
-        if let offsets = recentIDs[h] {
-            for offset in offsets {
-                if offset >= pendingFirstOffset {
-                    if pendingIDs[Int(offset - pendingFirstOffset)] == id { return true }
-                } else if try reader.record(at: offset).id == id {
-                    return true
-                }
-            }
+        var id = id
+        return try id.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            return try contains(id: bytes, hash: HashIndex.hash(bytes))
         }
+    }
+
+    /// Whether an event with this id (UTF-8 bytes, and their hash) is in the log or pending.
+    private func contains(id: UnsafeRawBufferPointer, hash h: UInt64) throws -> Bool {
+        let recent = try recentIDs.contains(hash: h) { offset in
+            if offset >= pendingFirstOffset {
+                return pendingID(offset).elementsEqual(id)
+            }
+            return try reader.field(at: offset, ids: true, equals: id)
+        }
+        if recent { return true }
         for i in 0..<sealedAtOpen {
             let s = reader.segments[i]
-            for rel in try reader.hashIndex(i, ids: true).lookup(h) where try reader.record(at: s.base + Int64(rel)).id == id {
+            for rel in try reader.candidates(i, hash: h, ids: true) where try reader.field(at: s.base + Int64(rel), ids: true, equals: id) {
                 return true
             }
         }
         return false
     }
 
+    /// The id bytes of a pending (encoded, not yet written) record.
+    private func pendingID(_ offset: Int64) -> [UInt8] {
+        let start = pendingStarts[Int(offset - pendingFirstOffset)]
+        return pending.withUnsafeBytes { raw in
+            let n = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: start + 10, as: UInt16.self)))
+            return Array(raw[(start + RecordFormat.headerSize)..<(start + RecordFormat.headerSize + n)])
+        }
+    }
+
     /// Appends events whose id is not yet in the log, in order, and makes them durable before returning.
     /// `progress` is called now and then with the number of drafts handled.
     public func append(_ drafts: [EventDraft], progress: ((Int) -> Void)? = nil) throws -> AppendReport {
+        try append(batch: drafts, progress: progress)
+    }
+
+    /// Appends a batch of events (see ``append(_:progress:)``).
+    func append(batch: some AppendBatch, progress: ((Int) -> Void)? = nil) throws -> AppendReport {
         var report = AppendReport()
         report.firstOffset = nextOffset
         pendingFirstOffset = nextOffset
-        for (n, draft) in drafts.enumerated() {
-            if n & 0x3FFF == 0 { progress?(n) }
-            if try contains(id: draft.id) {
-                report.duplicates += 1
-                continue
-            }
-            try stage(draft)
-            report.appended += 1
+        let n = batch.count
+        for i in 0..<n {
+            if i & 0x3FFF == 0 { progress?(i) }
+            let appended = try batch.withEvent(i) { fields in try stage(fields) }
+            if appended { report.appended += 1 } else { report.duplicates += 1 }
         }
         try flush(sync: true)
-        progress?(drafts.count)
+        progress?(n)
         report.nextOffset = nextOffset
         return report
     }
 
-    private func validate(_ draft: EventDraft) throws {
-        for (name, value) in [("id", draft.id), ("key", draft.key), ("type", draft.type)] where value.utf8.count > RecordFormat.maxFieldLength {
-            throw HindsightError(.badInput, "an event's \(name) is \(value.utf8.count) bytes long; the limit is \(RecordFormat.maxFieldLength)")
+    /// Appends chunks of events until `next` returns nil, syncing once at the end (a long import).
+    func append(chunks next: () throws -> CompactEvents?, progress: ((Int) -> Void)? = nil) throws -> AppendReport {
+        var report = AppendReport()
+        report.firstOffset = nextOffset
+        pendingFirstOffset = nextOffset
+        var handled = 0
+        while let batch = try next() {
+            progress?(handled)
+            for i in 0..<batch.count {
+                let appended = try batch.withEvent(i) { fields in try stage(fields) }
+                if appended { report.appended += 1 } else { report.duplicates += 1 }
+            }
+            handled += batch.count
         }
-        let size = RecordFormat.minimumRecordSize + draft.id.utf8.count + draft.key.utf8.count + draft.type.utf8.count + draft.meta.count + draft.payload.count
+        try flush(sync: true)
+        progress?(handled)
+        report.nextOffset = nextOffset
+        return report
+    }
+
+    private func validate(_ e: EventFields) throws {
+        for (name, value) in [("id", e.id), ("key", e.key), ("type", e.type)] where value.count > RecordFormat.maxFieldLength {
+            throw HindsightError(.badInput, "an event's \(name) is \(value.count) bytes long; the limit is \(RecordFormat.maxFieldLength)")
+        }
+        let size = RecordFormat.size(idCount: e.id.count, keyCount: e.key.count, typeCount: e.type.count, metaCount: e.meta.count, payloadCount: e.payload.count)
         if size > RecordFormat.maxRecordSize {
-            throw HindsightError(.badInput, "an event (id \(TextSafety.escape(draft.id))) is \(size) bytes; the largest record is \(RecordFormat.maxRecordSize) bytes")
+            throw HindsightError(.badInput, "an event (id \(TextSafety.escape(String(decoding: e.id, as: UTF8.self)))) is \(size) bytes; the largest record is \(RecordFormat.maxRecordSize) bytes")
         }
     }
 
-    private func stage(_ draft: EventDraft) throws {
-        try validate(draft)
-        let recordSize = RecordFormat.minimumRecordSize + draft.id.utf8.count + draft.key.utf8.count + draft.type.utf8.count + draft.meta.count + draft.payload.count
+    /// Encodes one event unless its id is already in the log; returns whether it was appended.
+    private func stage(_ e: EventFields) throws -> Bool {
+        let recordSize = RecordFormat.size(idCount: e.id.count, keyCount: e.key.count, typeCount: e.type.count, metaCount: e.meta.count, payloadCount: e.payload.count)
+        if e.id.count > RecordFormat.maxFieldLength || e.key.count > RecordFormat.maxFieldLength || e.type.count > RecordFormat.maxFieldLength
+            || recordSize > RecordFormat.maxRecordSize
+        {
+            try validate(e)
+        }
+        let idHash = HashIndex.hash(e.id)
+        if try contains(id: e.id, hash: idHash) { return false }
         let segmentEnd = activeSize + pending.count
         if activeFile == nil || (segmentEnd > 0 && segmentEnd + recordSize > meta.segmentBytes) {
             try roll()
         }
         let position = activeSize + pending.count
-        let logTime = clock()
-        let eventTime = draft.eventTime ?? logTime
-        runningMax = max(runningMax, eventTime.microseconds)
+        let logTime = clock().microseconds
+        let eventTime = e.eventTime ?? logTime
+        runningMax = max(runningMax, eventTime)
         let offset = nextOffset
         let rel = UInt32(offset - (activeFiles?.base ?? 0))
-        lastHash = draft.payload.withUnsafeBytes { payload in
-            RecordFormat.encode(offset: offset, logTime: logTime, eventTime: eventTime, id: draft.id, key: draft.key, type: draft.type,
-                                meta: draft.meta, payload: payload, previous: lastHash, into: &pending)
+        let start = pending.count
+        if pending.capacity < start + recordSize {
+            let want = max(LogWriter.flushBytes + (1 << 20), (start + recordSize) * 2)
+            if start == 0, let checkpoints { pending = checkpoints.buffer(capacity: want) } else { pending.reserveCapacity(want) }
+        }
+        pending.append(contentsOf: repeatElement(0, count: recordSize))
+        pending.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            let at = base + start
+            let crc = RecordFormat.encodeBody(at: at, offset: offset, logTime: logTime, eventTime: eventTime,
+                                              id: e.id, key: e.key, type: e.type, meta: e.meta, payload: e.payload)
+            lastHash.withUnsafeBytes { previous in
+                if let p = previous.baseAddress { RecordFormat.seal(at, size: recordSize, bodyCRC: crc, previous: p) }
+            }
+            lastHash.withUnsafeMutableBytes { $0.baseAddress?.copyMemory(from: at + (recordSize - RecordFormat.hashSize), byteCount: RecordFormat.hashSize) }
         }
         if activeIndex.isEmpty || position - lastEntryPosition >= SparseIndex.interval {
             activeIndex.append(IndexEntry(relativeOffset: rel, position: UInt32(position), maxTime: runningMax))
             lastEntryPosition = position
         }
-        let idHash = HashIndex.hash(draft.id)
-        activeKeys.append(hash: HashIndex.hash(draft.key), relativeOffset: rel)
+        activeKeys.append(hash: HashIndex.hash(e.key), relativeOffset: rel)
         activeIDs.append(hash: idHash, relativeOffset: rel)
-        recentIDs[idHash, default: []].append(offset)
-        pendingIDs.append(draft.id)
+        recentIDs.insert(hash: idHash, offset: offset)
+        pendingStarts.append(start)
         nextOffset += 1
         activeCount += 1
-        if pending.count >= 8 << 20 { try flush(sync: false) }
+        if pending.count >= LogWriter.flushBytes { try flush(sync: false) }
+        return true
     }
 
-    /// Writes pending records and the new index entries; with `sync`, makes them durable.
+    /// Writes pending records and the new index entries; with `sync`, makes them durable. The written
+    /// records go to the checkpoint builder.
     private func flush(sync: Bool) throws {
         guard let file = activeFile, let files = activeFiles else { return }
         if !pending.isEmpty {
             try file.write(pending, at: activeSize)
             activeSize += pending.count
-            pending.removeAll(keepingCapacity: true)
-            pendingIDs.removeAll(keepingCapacity: true)
+            let written = pending
+            let first = pendingFirstOffset
+            pending = []
+            pendingStarts.removeAll(keepingCapacity: true)
             pendingFirstOffset = nextOffset
+            checkpoints?.submit(written, first: first, segment: files.base)
         }
         if sync { try file.sync() }
         if indexFlushed < activeIndex.count {
@@ -363,11 +466,15 @@ public final class LogWriter {
         pendingFirstOffset = nextOffset
     }
 
-    /// Stores rules with the log so that later commands fold with them.
+    /// Stores rules with the log so that later commands fold with them. Stored checkpoints are
+    /// rebuilt for the new rules.
     public func storeRules(_ rules: JSON?) throws {
         guard meta.rules != rules else { return }
+        checkpoints?.finish()
+        checkpoints = nil
         meta.rules = rules
         try meta.write(directory: directory)
+        startCheckpoints()
     }
 
     /// Records the field mapping used by an import.

@@ -176,14 +176,47 @@ public enum FileSystem {
         syncDirectory(dir.isEmpty ? "/" : dir)
     }
 
-    /// Reads a whole file.
+    /// Reads a whole file (into uninitialized storage: no zero-filling first).
     static func readAll(_ path: String) throws -> [UInt8] {
         let file = try RawFile.openForReading(path)
-        return try file.read(0..<(try file.size()))
+        let size = try file.size()
+        var failure: Error?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            do {
+                count = try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
+            } catch {
+                failure = error
+                count = 0
+            }
+        }
+        if let failure { throw failure }
+        return bytes
     }
 }
 
 extension FileSystem {
     /// Whether a path is a directory (public for the command line).
     public static func isDirectoryPath(_ path: String) -> Bool { isDirectory(path) }
+}
+
+/// A whole file mapped read-only (unmapped on deinit). Used for derived files that are replaced by
+/// rename, never cut in place, so the mapping stays valid.
+final class MappedFile: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+
+    /// Maps the file at `path`; nil when it is missing, empty or cannot be mapped.
+    init?(path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else { return nil }
+        let size = Int(st.st_size)
+        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else { return nil }
+        bytes = UnsafeRawBufferPointer(start: p, count: size)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One entry of a segment's sparse index: where a record starts and the running maximum event time there.
 struct IndexEntry: Sendable, Equatable {
     /// Offset of the record relative to the segment's base offset.
@@ -131,10 +137,42 @@ struct HashIndex: Sendable {
         offsets.append(relativeOffset)
     }
 
-    /// A copy sorted by (hash, offset).
+    /// A copy sorted by (hash, offset): a stable radix sort on the hash (eight passes of a byte), so
+    /// entries with one hash keep their (ascending or not) offset order, then one pass puts equal
+    /// hashes' offsets in order.
     func sortedCopy() -> HashIndex {
-        let order = hashes.indices.sorted { (hashes[$0], offsets[$0]) < (hashes[$1], offsets[$1]) }
-        return HashIndex(hashes: order.map { hashes[$0] }, offsets: order.map { offsets[$0] }, sorted: true)
+        let n = hashes.count
+        var keys = hashes, values = offsets
+        var keys2 = [UInt64](repeating: 0, count: n), values2 = [UInt32](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: 256)
+        for shift in stride(from: UInt64(0), to: 64, by: 8) {
+            for i in 0..<256 { counts[i] = 0 }
+            for k in keys { counts[Int((k >> shift) & 0xFF)] += 1 }
+            var total = 0
+            for i in 0..<256 {
+                let c = counts[i]
+                counts[i] = total
+                total += c
+            }
+            for i in 0..<n {
+                let b = Int((keys[i] >> shift) & 0xFF)
+                let at = counts[b]
+                counts[b] = at + 1
+                keys2[at] = keys[i]
+                values2[at] = values[i]
+            }
+            swap(&keys, &keys2)
+            swap(&values, &values2)
+        }
+        // Equal hashes: offsets ascending.
+        var i = 0
+        while i < n {
+            var j = i + 1
+            while j < n && keys[j] == keys[i] { j += 1 }
+            if j - i > 1 { values[i..<j].sort() }
+            i = j
+        }
+        return HashIndex(hashes: keys, offsets: values, sorted: true)
     }
 
     /// Relative offsets whose hash equals `hash`, in increasing order.
@@ -212,11 +250,88 @@ struct HashIndex: Sendable {
 
     /// 64-bit FNV-1a of a string's UTF-8 bytes (stable across processes and machines).
     static func hash(_ s: String) -> UInt64 {
+        var s = s
+        return s.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// 64-bit FNV-1a of bytes.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 {
+        for b in bytes {
             h ^= UInt64(b)
             h = h &* 0x0000_0100_0000_01B3
         }
         return h
+    }
+}
+
+/// A sealed segment's sorted key or id index, read in place from a memory mapping: looking up a hash
+/// touches a few pages instead of loading the whole file (a 10M-record log has ~120 MB of them).
+///
+/// The file is checked once when mapped (header, size, entries sorted by (hash, offset) and within the
+/// segment), then its pages are handed back; a file that fails is not used (the caller rebuilds the
+/// index from the records). A match is still only a candidate that the caller confirms.
+final class MappedHashIndex: @unchecked Sendable {
+    private let base: UnsafeRawPointer
+    private let length: Int
+    let count: Int
+
+    /// Maps and checks the sorted index at `path` for a segment of `count` records; nil when it is
+    /// missing, unsorted, or does not cover exactly `count` records.
+    init?(path: String, count: Int) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        let size = Int(st.st_size)
+        guard size >= HashIndex.headerSize + count * HashIndex.entrySize, size > 0 else { return nil }
+        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else { return nil }
+        let raw = UnsafeRawBufferPointer(start: p, count: size)
+        let header = Array(raw[0..<4])
+        let stored = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        var ok = header == HashIndex.magic && raw[4] == 1 && raw[5] & 1 == 1 && stored == count
+        if ok {
+            var previous: (UInt64, UInt32)?
+            let maxRelative = UInt32(max(0, count - 1))
+            for i in 0..<count {
+                let at = HashIndex.headerSize + i * HashIndex.entrySize
+                let h = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+                let o = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self))
+                if o > maxRelative { ok = false; break }
+                if let prev = previous, (h, o) <= prev { ok = false; break }
+                previous = (h, o)
+            }
+        }
+        guard ok else {
+            munmap(p, size)
+            return nil
+        }
+        madvise(p, size, MADV_DONTNEED)
+        self.base = UnsafeRawPointer(p)
+        self.length = size
+        self.count = count
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+
+    @inline(__always) private func hash(at i: Int) -> UInt64 {
+        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: HashIndex.headerSize + i * HashIndex.entrySize, as: UInt64.self))
+    }
+
+    /// Relative offsets whose hash equals `hash`, ascending (binary search).
+    func lookup(_ hash: UInt64) -> [UInt32] {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self.hash(at: mid) < hash { lo = mid + 1 } else { hi = mid }
+        }
+        var out: [UInt32] = []
+        while lo < count && self.hash(at: lo) == hash {
+            out.append(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: HashIndex.headerSize + lo * HashIndex.entrySize + 8, as: UInt32.self)))
+            lo += 1
+        }
+        return out
     }
 }

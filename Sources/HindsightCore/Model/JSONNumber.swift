@@ -9,8 +9,14 @@ public struct JSONNumber: Sendable, CustomStringConvertible {
     public init(_ value: Int64) { self.literal = String(value) }
     public init(_ value: Int) { self.literal = String(value) }
 
-    /// A finite double; written in the shortest form that reads back as the same double.
+    /// A double, written in the shortest form that reads back as the same double. JSON has no
+    /// infinity or NaN: an infinite value is written as the largest finite double of its sign and NaN
+    /// as 0, so the literal is always valid JSON (callers that can overflow check `double.isFinite` first).
     public init(_ value: Double) {
+        guard value.isFinite else {
+            self.literal = value.isNaN ? "0" : "\(value < 0 ? -Double.greatestFiniteMagnitude : Double.greatestFiniteMagnitude)"
+            return
+        }
         if value == value.rounded(), abs(value) < 9.007_199_254_740_992e15 {
             self.literal = String(Int64(value))
         } else {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A JSON syntax error with the byte offset where it was found.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 0-based byte offset into the parsed text.
@@ -32,7 +38,27 @@ public enum JSONParser {
     /// Parses one complete JSON document.
     /// - Complexity: O(n) in the input size; recursion depth bounded by `options.maxDepth`.
     public static func parse(_ bytes: UnsafeRawBufferPointer, options: JSONReadOptions = .standard) throws(JSONParseError) -> JSON {
+        var buffers = JSONParseBuffers()
+        return try parse(bytes, options: options, buffers: &buffers)
+    }
+
+    /// Parses one complete document, reusing `buffers` (its stacks keep their capacity between calls,
+    /// which saves a few allocations per small document in a loop).
+    static func parse(_ bytes: UnsafeRawBufferPointer, options: JSONReadOptions = .standard, buffers: inout JSONParseBuffers) throws(JSONParseError) -> JSON {
         var reader = JSONByteReader(bytes.bindMemory(to: UInt8.self), options: options)
+        swap(&reader.stackKeys, &buffers.keys)
+        swap(&reader.stackValues, &buffers.values)
+        swap(&reader.stackKeyStarts, &buffers.keyStarts)
+        swap(&reader.scratch, &buffers.scratch)
+        defer {
+            reader.stackKeys.removeAll(keepingCapacity: true)
+            reader.stackValues.removeAll(keepingCapacity: true)
+            reader.stackKeyStarts.removeAll(keepingCapacity: true)
+            swap(&reader.stackKeys, &buffers.keys)
+            swap(&reader.stackValues, &buffers.values)
+            swap(&reader.stackKeyStarts, &buffers.keyStarts)
+            swap(&reader.scratch, &buffers.scratch)
+        }
         reader.skipWhitespace()
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()
@@ -60,6 +86,31 @@ public enum JSONParser {
     /// (each path a list of object member names; an empty path is the whole document), without
     /// building a tree. A path that is absent gives nil.
     public static func locate(_ bytes: UnsafeRawBufferPointer, paths: [[String]], options: JSONReadOptions = .standard) throws(JSONParseError) -> [Range<Int>?] {
+        if paths.count <= 64 {
+            var found = [Range<Int>?](repeating: nil, count: paths.count)
+            try locate(bytes, paths: MemberPaths(paths), found: &found, options: options)
+            return found
+        }
+        return try locateSlowly(bytes, paths: paths, options: options)
+    }
+
+    /// `locate` with paths compiled once (at most 64), filling `found` (which has one slot per path).
+    static func locate(_ bytes: UnsafeRawBufferPointer, paths: MemberPaths, found: inout [Range<Int>?],
+                       options: JSONReadOptions = .standard) throws(JSONParseError) {
+        var reader = JSONByteReader(bytes.bindMemory(to: UInt8.self), options: options)
+        for i in found.indices { found[i] = nil }
+        reader.skipWhitespace()
+        let start = reader.index
+        try reader.scanValue(depth: 0, level: 0, active: paths.nonEmpty, paths: paths, found: &found)
+        let end = reader.index
+        for i in paths.components.indices where paths.components[i].isEmpty { found[i] = start..<end }
+        reader.skipWhitespace()
+        if reader.index < reader.end {
+            throw JSONParseError(offset: reader.index, reason: "unexpected content after the JSON value")
+        }
+    }
+
+    static func locateSlowly(_ bytes: UnsafeRawBufferPointer, paths: [[String]], options: JSONReadOptions) throws(JSONParseError) -> [Range<Int>?] {
         var reader = JSONByteReader(bytes.bindMemory(to: UInt8.self), options: options)
         var found = [Range<Int>?](repeating: nil, count: paths.count)
         let utf8Paths = paths.map { $0.map { Array($0.utf8) } }
@@ -78,6 +129,29 @@ public enum JSONParser {
     }
 }
 
+/// Object member paths compiled for ``JSONParser/locate(_:paths:found:options:)``: UTF-8 names,
+/// matched with a bit mask of the paths still possible at each level (at most 64 paths).
+struct MemberPaths: Sendable {
+    let components: [[[UInt8]]]
+    /// Paths with at least one name.
+    let nonEmpty: UInt64
+
+    init(_ paths: [[String]]) {
+        components = paths.map { $0.map { Array($0.utf8) } }
+        var mask: UInt64 = 0
+        for (i, p) in paths.enumerated() where !p.isEmpty && i < 64 { mask |= 1 << UInt64(i) }
+        nonEmpty = mask
+    }
+}
+
+/// Reusable stacks for ``JSONParser/parse(_:options:buffers:)``.
+struct JSONParseBuffers {
+    var keys: [String] = []
+    var values: [JSON] = []
+    var keyStarts: [Int] = []
+    var scratch: [UInt8] = []
+}
+
 /// The byte-level reader behind `JSONParser`.
 struct JSONByteReader {
     let bytes: UnsafeBufferPointer<UInt8>
@@ -85,6 +159,10 @@ struct JSONByteReader {
     let end: Int
     let options: JSONReadOptions
     var scratch: [UInt8] = []
+    /// Members and elements of the objects and arrays being parsed (all levels share them).
+    var stackKeys: [String] = []
+    var stackValues: [JSON] = []
+    var stackKeyStarts: [Int] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, options: JSONReadOptions) {
         self.bytes = bytes
@@ -98,6 +176,34 @@ struct JSONByteReader {
             let b = bytes[index]
             if b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { index += 1 } else { return }
         }
+    }
+
+    /// The first index at or after `i` holding a byte a string scan must look at: `"`, `\\`, a control
+    /// character or a non-ASCII byte (or `end`). Eight bytes at a time while none of them is one.
+    @inline(__always)
+    func nextSpecialStringByte(from i: Int) -> Int {
+        var i = i
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= end {
+                let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let highs: UInt64 = 0x8080_8080_8080_8080
+                let control = (v &- 0x2020_2020_2020_2020) & ~v & highs
+                let q = v ^ 0x2222_2222_2222_2222
+                let quote = (q &- ones) & ~q & highs
+                let bs = v ^ 0x5C5C_5C5C_5C5C_5C5C
+                let backslash = (bs &- ones) & ~bs & highs
+                if (control | quote | backslash | (v & highs)) != 0 { break }
+                i += 8
+            }
+        }
+        while i < end {
+            let b = bytes[i]
+            if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { return i }
+            i += 1
+        }
+        return i
     }
 
     func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
@@ -147,9 +253,12 @@ struct JSONByteReader {
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSON {
         try checkDepth(depth)
         index += 1
-        var object = JSONObject()
         skipWhitespace()
-        if index < end && bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+        if index < end && bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject()) }
+        // Members go on stacks shared by all levels, so that each object is built once at its final size
+        // (values stack above the elements of any enclosing array, hence two bases).
+        let base = stackKeys.count
+        let valueBase = stackValues.count
         while true {
             skipWhitespace()
             guard index < end, bytes[index] == UInt8(ascii: "\"") else {
@@ -164,36 +273,70 @@ struct JSONByteReader {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            if object.updateValue(value, forKey: key) != nil, options.rejectDuplicateKeys {
-                throw error("duplicate member name \"\(TextSafety.escape(key))\"", at: keyStart)
-            }
+            stackKeys.append(key)
+            stackValues.append(value)
+            stackKeyStarts.append(keyStart)
             skipWhitespace()
             guard index < end else { throw error("unexpected end of input inside an object") }
             let b = bytes[index]
             index += 1
             if b == UInt8(ascii: ",") { continue }
-            if b == UInt8(ascii: "}") { return .object(object) }
+            if b == UInt8(ascii: "}") { break }
             throw error("expected ',' or '}' in an object, found \(describeByte(at: index - 1))", at: index - 1)
         }
+        let object = try makeObject(from: base, values: valueBase)
+        stackKeys.removeSubrange(base...)
+        stackValues.removeSubrange(valueBase...)
+        stackKeyStarts.removeSubrange(base...)
+        return .object(object)
+    }
+
+    /// The object of the members stacked from `base`: a repeated name keeps its first position and its
+    /// last value (or is an error with `rejectDuplicateKeys`).
+    private func makeObject(from base: Int, values valueBase: Int) throws(JSONParseError) -> JSONObject {
+        let n = stackKeys.count - base
+        var unique = true
+        if n <= 16 {
+            outer: for i in base..<(base + n) {
+                for j in (i + 1)..<(base + n) where stackKeys[i] == stackKeys[j] {
+                    unique = false
+                    break outer
+                }
+            }
+        } else {
+            unique = false
+        }
+        if unique {
+            return JSONObject(uncheckedUniqueKeys: stackKeys[base...], values: stackValues[valueBase...])
+        }
+        var object = JSONObject(minimumCapacity: n)
+        for i in base..<(base + n) where object.updateValue(stackValues[valueBase + i - base], forKey: stackKeys[i]) != nil && options.rejectDuplicateKeys {
+            throw error("duplicate member name \"\(TextSafety.escape(stackKeys[i]))\"", at: stackKeyStarts[i])
+        }
+        return object
     }
 
     mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {
         try checkDepth(depth)
         index += 1
-        var array: [JSON] = []
         skipWhitespace()
-        if index < end && bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+        if index < end && bytes[index] == UInt8(ascii: "]") { index += 1; return .array([]) }
+        let base = stackValues.count
         while true {
             skipWhitespace()
-            array.append(try parseValue(depth: depth))
+            let value = try parseValue(depth: depth)
+            stackValues.append(value)
             skipWhitespace()
             guard index < end else { throw error("unexpected end of input inside an array") }
             let b = bytes[index]
             index += 1
             if b == UInt8(ascii: ",") { continue }
-            if b == UInt8(ascii: "]") { return .array(array) }
+            if b == UInt8(ascii: "]") { break }
             throw error("expected ',' or ']' in an array, found \(describeByte(at: index - 1))", at: index - 1)
         }
+        let array = Array(stackValues[base...])
+        stackValues.removeSubrange(base...)
+        return .array(array)
     }
 
     /// Scans a number and returns its byte range.
@@ -233,6 +376,8 @@ struct JSONByteReader {
         let start = index
         var ascii = true
         while index < end {
+            index = nextSpecialStringByte(from: index)
+            guard index < end else { break }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
@@ -368,6 +513,8 @@ struct JSONByteReader {
         var escaped = false
         var ascii = true
         while index < end {
+            index = nextSpecialStringByte(from: index)
+            guard index < end else { break }
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 let range = start..<index
@@ -388,6 +535,136 @@ struct JSONByteReader {
             index += 1
         }
         throw error("unterminated string", at: start - 1)
+    }
+
+    /// Validates one value, recording the ranges of values at `paths`; `active` has a bit for each path
+    /// whose first `level` names matched to get here.
+    mutating func scanValue(depth: Int, level: Int, active: UInt64, paths: MemberPaths, found: inout [Range<Int>?]) throws(JSONParseError) {
+        guard active != 0 else {
+            try skipValue(depth: depth)
+            return
+        }
+        guard index < end, bytes[index] == UInt8(ascii: "{") else {
+            try skipValue(depth: depth)
+            return
+        }
+        try checkDepth(depth + 1)
+        index += 1
+        skipWhitespace()
+        if index < end && bytes[index] == UInt8(ascii: "}") { index += 1; return }
+        while true {
+            skipWhitespace()
+            guard index < end, bytes[index] == UInt8(ascii: "\"") else {
+                throw error("expected a member name in double quotes, found \(describeByte(at: index))")
+            }
+            let (range, escaped) = try skipString()
+            var next: UInt64 = 0
+            var complete: UInt64 = 0
+            var decoded: [UInt8]?
+            if escaped {
+                let save = index
+                index = range.lowerBound - 1
+                decoded = Array(try parseString().utf8)
+                index = save
+            }
+            var bits = active
+            while bits != 0 {
+                let p = bits.trailingZeroBitCount
+                bits &= bits - 1
+                let name = paths.components[p][level]
+                let matches: Bool
+                if let decoded {
+                    matches = name == decoded
+                } else {
+                    matches = name.count == range.count && name.withUnsafeBufferPointer { n in
+                        guard let a = n.baseAddress, let b = bytes.baseAddress else { return range.isEmpty }
+                        return memcmp(a, b + range.lowerBound, range.count) == 0
+                    }
+                }
+                if matches {
+                    // A repeated name: the last one counts (as in a parsed object), so forget what an
+                    // earlier one found.
+                    found[p] = nil
+                    if paths.components[p].count == level + 1 { complete |= 1 << UInt64(p) } else { next |= 1 << UInt64(p) }
+                }
+            }
+            skipWhitespace()
+            guard index < end, bytes[index] == UInt8(ascii: ":") else {
+                throw error("expected ':' after member name, found \(describeByte(at: index))")
+            }
+            index += 1
+            skipWhitespace()
+            let valueStart = index
+            try scanValue(depth: depth + 1, level: level + 1, active: next, paths: paths, found: &found)
+            while complete != 0 {
+                let p = complete.trailingZeroBitCount
+                complete &= complete - 1
+                found[p] = valueStart..<index
+            }
+            skipWhitespace()
+            guard index < end else { throw error("unexpected end of input inside an object") }
+            let b = bytes[index]
+            index += 1
+            if b == UInt8(ascii: ",") { continue }
+            if b == UInt8(ascii: "}") { return }
+            throw error("expected ',' or '}' in an object, found \(describeByte(at: index - 1))", at: index - 1)
+        }
+    }
+
+    /// Validates one value without recording anything (the same checks and errors as `scanValue`).
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard index < end else { throw error("unexpected end of input, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            try checkDepth(depth + 1)
+            index += 1
+            skipWhitespace()
+            if index < end && bytes[index] == UInt8(ascii: "}") { index += 1; return }
+            while true {
+                skipWhitespace()
+                guard index < end, bytes[index] == UInt8(ascii: "\"") else {
+                    throw error("expected a member name in double quotes, found \(describeByte(at: index))")
+                }
+                _ = try skipString()
+                skipWhitespace()
+                guard index < end, bytes[index] == UInt8(ascii: ":") else {
+                    throw error("expected ':' after member name, found \(describeByte(at: index))")
+                }
+                index += 1
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < end else { throw error("unexpected end of input inside an object") }
+                let b = bytes[index]
+                index += 1
+                if b == UInt8(ascii: ",") { continue }
+                if b == UInt8(ascii: "}") { return }
+                throw error("expected ',' or '}' in an object, found \(describeByte(at: index - 1))", at: index - 1)
+            }
+        case UInt8(ascii: "["):
+            try checkDepth(depth + 1)
+            index += 1
+            skipWhitespace()
+            if index < end && bytes[index] == UInt8(ascii: "]") { index += 1; return }
+            while true {
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < end else { throw error("unexpected end of input inside an array") }
+                let b = bytes[index]
+                index += 1
+                if b == UInt8(ascii: ",") { continue }
+                if b == UInt8(ascii: "]") { return }
+                throw error("expected ',' or ']' in an array, found \(describeByte(at: index - 1))", at: index - 1)
+            }
+        case UInt8(ascii: "\""): _ = try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
+        default:
+            throw error("unexpected \(describeByte(at: index)), expected a value")
+        }
     }
 
     /// Validates one value, recording the ranges of values at `paths` (UTF-8 member names).
@@ -421,6 +698,7 @@ struct JSONByteReader {
                         keyBytes = Array(UnsafeBufferPointer(rebasing: bytes[range]))
                     }
                     for p in active where paths[p][level] == keyBytes {
+                        found[p] = nil  // a repeated name: the last one counts
                         if paths[p].count == level + 1 { complete.append(p) } else { next.append(p) }
                     }
                 }

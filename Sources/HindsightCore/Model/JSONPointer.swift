@@ -31,6 +31,10 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
             }
             tokens.append(token)
         }
+        // Editing walks a pointer recursively: keep it within the depth a parsed document can have.
+        guard tokens.count <= JSONReadOptions.standard.maxDepth else {
+            throw HindsightError(.usage, "JSON Pointer \"\(TextSafety.escape(String(text.prefix(40))))…\" has \(tokens.count) levels; the limit is \(JSONReadOptions.standard.maxDepth)")
+        }
         self.tokens = tokens
     }
 

@@ -19,36 +19,44 @@ public enum JSONSerializer {
     /// Appends the UTF-8 JSON text of `value` to `out`.
     public static func write(_ value: JSON, into out: inout [UInt8], indent: Int?, level: Int) {
         switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: n.literal.utf8)
+        case .null: appendLiteral("null", &out)
+        case .bool(let b): appendLiteral(b ? "true" : "false", &out)
+        case .number(let n): appendUTF8(n.literal, &out)
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
-            if a.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            if a.isEmpty { appendLiteral("[]", &out); return }
             out.append(UInt8(ascii: "["))
-            for (i, element) in a.enumerated() {
+            for i in a.indices {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent: indent, level: level + 1)
-                write(element, into: &out, indent: indent, level: level + 1)
+                write(a[i], into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent: indent, level: level)
             out.append(UInt8(ascii: "]"))
         case .object(let o):
-            if o.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            if o.isEmpty { appendLiteral("{}", &out); return }
             out.append(UInt8(ascii: "{"))
-            var first = true
-            for (key, element) in o {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
+            let keys = o.keys, values = o.values
+            for i in 0..<keys.count {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent: indent, level: level + 1)
-                writeString(key, into: &out)
+                writeString(keys[i], into: &out)
                 out.append(UInt8(ascii: ":"))
                 if indent != nil { out.append(UInt8(ascii: " ")) }
-                write(element, into: &out, indent: indent, level: level + 1)
+                write(values[i], into: &out, indent: indent, level: level + 1)
             }
             newline(&out, indent: indent, level: level)
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    @inline(__always) private static func appendLiteral(_ text: StaticString, _ out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    @inline(__always) private static func appendUTF8(_ s: String, _ out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
     }
 
     @inline(__always) static func newline(_ out: inout [UInt8], indent: Int?, level: Int) {
@@ -62,13 +70,13 @@ public enum JSONSerializer {
     /// Appends a quoted, escaped JSON string.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var plain = true
-        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C || b >= 0x7F {
-            plain = false
-            break
+        var s = s
+        let plain = s.withUTF8 { utf8 -> Bool in
+            for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5C || b >= 0x7F { return false }
+            out.append(contentsOf: utf8)
+            return true
         }
         if plain {
-            out.append(contentsOf: s.utf8)
             out.append(UInt8(ascii: "\""))
             return
         }

@@ -58,6 +58,9 @@ public enum Fold {
             guard let n = current.numberValue else {
                 throw HindsightError(.badInput, "increment: \(path) holds a \(current.kindName), not a number")
             }
+            guard (n.double + amount.double).isFinite else {
+                throw HindsightError(.badInput, "increment: \(n) + \(amount) at \(path) is beyond the range of a number")
+            }
             return try base.setting(path, to: .number(n + amount))
         case .append(let path, let from, let literal):
             let v = try value(from: from, literal: literal, data: data)

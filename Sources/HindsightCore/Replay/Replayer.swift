@@ -19,10 +19,12 @@ public struct RecordVersion: Sendable {
 /// Replays a log under rules: state of one record or of all records at any offset.
 ///
 /// "State at offset N" is the fold of records 0...N; offset -1 is "before the first event".
-/// Whole-log state uses checkpoints every `checkpointInterval` records (persistent maps that share
-/// structure), so any offset costs a lookup plus at most that many applications once the checkpoints
-/// up to it exist. One record's state folds only that record's events (found through the key index),
-/// with a checkpoint every `keyCheckpointInterval` versions.
+/// Whole-log state starts from the nearest checkpoint at or before N — one kept in memory (every
+/// `checkpointInterval` records, persistent maps that share structure) or one the writer stored with
+/// the log (see ``StoredCheckpoints``; used only when it was folded with the same rules and names the
+/// record it ends at by its chain hash) — and folds the records after it. One record's state folds
+/// only that record's events (found through the key index), with a checkpoint every
+/// `keyCheckpointInterval` versions.
 ///
 /// Not thread-safe: use one replayer per thread.
 public final class Replayer {
@@ -31,14 +33,22 @@ public final class Replayer {
     public let checkpointInterval: Int
     public let keyCheckpointInterval: Int
 
-    /// checkpoints[j] is the state of all records after offsets 0 ..< j * checkpointInterval.
-    private var checkpoints: [StateMap] = [StateMap()]
+    /// In-memory checkpoints by the number of records folded: `checkpoints[c]` is the state of all
+    /// records after offsets 0 ..< c. Always holds the empty state at 0.
+    private var checkpoints: [Int64: StateMap] = [0: StateMap()]
+    /// The checkpoints' positions, ascending.
+    private var checkpointPositions: [Int64] = [0]
+    /// Checkpoints the writer stored with the log, opened on first use (nil: not looked at yet).
+    private var stored: StoredCheckpoints??
     private var versionCache: [String: [Int64]] = [:]
     private var versionCacheOrder: Deque<String> = []
     /// keyCheckpoints[key][j] is the key's state after its first j * keyCheckpointInterval versions.
     private var keyCheckpoints: [String: [JSON?]] = [:]
     /// Operations that could not apply, by offset (e.g. `increment` on a string).
     public private(set) var issues: [Int64: [String]] = [:]
+    private let fold: FastFold
+    /// Whether `states(at:)` has folded before (then it keeps every checkpoint it passes).
+    private var hasFolded = false
 
     public init(log: LogReader, rules: Rules, checkpointInterval: Int? = nil, keyCheckpointInterval: Int = 64) {
         self.log = log
@@ -46,6 +56,7 @@ public final class Replayer {
         // At most ~256 checkpoints whatever the log's size.
         self.checkpointInterval = max(1, checkpointInterval ?? max(10_000, Int(log.count / 256)))
         self.keyCheckpointInterval = max(1, keyCheckpointInterval)
+        self.fold = FastFold(rules: rules)
     }
 
     /// Applies one record to a state.
@@ -62,42 +73,102 @@ public final class Replayer {
         map[record.key] = after
     }
 
+    // MARK: Folding records in place
+
+    /// Folds records `from ..< to` into `map`, reading them in place (the one loop every whole-log
+    /// replay goes through).
+    func fold(from: Int64, to: Int64, into map: inout StateMap) throws {
+        var buffers = JSONParseBuffers()
+        var found: [String] = []
+        try log.forEachView(from: from, to: to) { view in
+            fold.apply(view, to: &map, buffers: &buffers, issues: &found)
+            if !found.isEmpty {
+                issues[view.offset] = found
+                found.removeAll()
+            }
+            return true
+        }
+    }
+
+    /// Applies the record at `offset` to one record's state, reading it in place.
+    private func apply(recordAt offset: Int64, to state: inout JSON?, buffers: inout JSONParseBuffers) throws {
+        var found: [String] = []
+        try log.withRecord(at: offset) { view in
+            fold.apply(view, to: &state, buffers: &buffers, issues: &found)
+        }
+        if !found.isEmpty { issues[offset] = found }
+    }
+
     // MARK: Whole-log state
 
     /// The state of all records after offset `offset` (-1: before the first event).
-    /// - Complexity: a checkpoint lookup plus at most `checkpointInterval` applications, after a one-time
-    ///   fold up to the checkpoint (kept for later calls).
+    /// - Complexity: the nearest checkpoint (in memory, or stored with the log) plus at most
+    ///   `checkpointInterval` applications, after a one-time fold up to the checkpoint (kept for later calls).
     public func states(at offset: Int64) throws -> StateMap {
         let end = min(offset + 1, log.count)  // records 0 ..< end
         guard end > 0 else { return StateMap() }
-        let j = Int(end / Int64(checkpointInterval))
-        try buildCheckpoints(through: j)
-        var map = checkpoints[j]
-        let from = Int64(j) * Int64(checkpointInterval)
-        try log.forEach(from: from, to: end) { r in
-            apply(r, to: &map)
-            return true
+        let interval = Int64(checkpointInterval)
+        var (position, map) = try nearestCheckpoint(atOrBefore: end)
+        // A first call keeps only the last interval boundary before `end` (a one-shot query does not
+        // pay for copies of the shared map); later calls keep every boundary they pass (repeated
+        // queries, such as a backward search chunk by chunk, then start close by).
+        let keepAll = hasFolded
+        hasFolded = true
+        let lastBoundary = (end / interval) * interval
+        while (position / interval + 1) * interval <= end {
+            let next = keepAll ? (position / interval + 1) * interval : lastBoundary
+            try fold(from: position, to: next, into: &map)
+            remember(map, at: next)
+            position = next
         }
+        try fold(from: position, to: end, into: &map)
         return map
     }
 
-    /// Folds forward so that `checkpoints[j]` exists.
-    private func buildCheckpoints(through j: Int) throws {
-        while checkpoints.count <= j {
-            var map = checkpoints[checkpoints.count - 1]
-            let from = Int64(checkpoints.count - 1) * Int64(checkpointInterval)
-            try log.forEach(from: from, to: from + Int64(checkpointInterval)) { r in
-                apply(r, to: &map)
-                return true
-            }
-            checkpoints.append(map)
+    /// The closest known state at or before `end` records: a kept checkpoint, or a stored one when it
+    /// is closer.
+    private func nearestCheckpoint(atOrBefore end: Int64) throws -> (Int64, StateMap) {
+        var lo = 0, hi = checkpointPositions.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if checkpointPositions[mid] <= end { lo = mid + 1 } else { hi = mid }
         }
+        let position = checkpointPositions[max(0, lo - 1)]
+        let map = checkpoints[position] ?? StateMap()
+        // A stored checkpoint is loaded, not kept: a kept copy would make every later update of the
+        // shared map copy its path.
+        if end - position > 1024, let stored = storedCheckpoints(), let candidate = stored.position(atOrBefore: end), candidate > position,
+            let loaded = stored.states(at: candidate)
+        {
+            return (candidate, loaded)
+        }
+        return (position, map)
     }
 
-    /// The number of whole-log checkpoints built so far.
+    private func remember(_ map: StateMap, at position: Int64) {
+        guard checkpoints[position] == nil else { return }
+        checkpoints[position] = map
+        var lo = 0, hi = checkpointPositions.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if checkpointPositions[mid] < position { lo = mid + 1 } else { hi = mid }
+        }
+        checkpointPositions.insert(position, at: lo)
+    }
+
+    /// The checkpoints stored with the log for these rules, if any are usable.
+    private func storedCheckpoints() -> StoredCheckpoints? {
+        if let known = stored { return known }
+        let opened = StoredCheckpoints(log: log, rules: rules)
+        stored = .some(opened)
+        return opened
+    }
+
+    /// The number of whole-log checkpoints held in memory so far.
     public var checkpointCount: Int { checkpoints.count }
 
-    /// Folds every record from offset 0 without checkpoints (the reference for tests and `verify`).
+    /// Folds every record from offset 0 without checkpoints, through the plain `Fold` rules (the
+    /// reference for tests and `verify`).
     public func fullReplay(through offset: Int64) throws -> StateMap {
         var map = StateMap()
         try log.forEach(from: 0, to: min(offset + 1, log.count)) { r in
@@ -122,11 +193,12 @@ public final class Replayer {
         return offsets
     }
 
-    /// Forgets cached versions (after the log grew).
+    /// Forgets cached versions and stored checkpoints (after the log grew).
     public func logDidGrow() {
         versionCache.removeAll()
         versionCacheOrder.removeAll()
         keyCheckpoints.removeAll()
+        stored = nil
     }
 
     /// How many of a record's versions are at or before `offset`.
@@ -152,20 +224,21 @@ public final class Replayer {
         let offsets = try versions(of: key)
         let n = min(n, offsets.count)
         guard n > 0 else { return nil }
+        var buffers = JSONParseBuffers()
         var marks = keyCheckpoints[key] ?? [nil]
         let j = n / keyCheckpointInterval
         while marks.count <= j {
             var s = marks[marks.count - 1]
             let from = (marks.count - 1) * keyCheckpointInterval
             for k in from..<(from + keyCheckpointInterval) {
-                s = apply(try log.record(at: offsets[k]), to: s)
+                try apply(recordAt: offsets[k], to: &s, buffers: &buffers)
             }
             marks.append(s)
         }
         keyCheckpoints[key] = marks
         var s = marks[j]
         for k in (j * keyCheckpointInterval)..<n {
-            s = apply(try log.record(at: offsets[k]), to: s)
+            try apply(recordAt: offsets[k], to: &s, buffers: &buffers)
         }
         return s
     }
@@ -199,5 +272,84 @@ public final class Replayer {
     /// The offset a time resolves to (-1: before the first event).
     public func offset(at time: Timestamp) throws -> Int64 {
         try log.offset(atOrBefore: time) ?? -1
+    }
+}
+
+/// The fold of records read in place, with the same results as `Fold.apply` (and the same issues).
+///
+/// Events whose rule is a merge at the root — the default rule — are merged into the state where it
+/// is stored (the `TreeDictionary` entry, or the record's state), so an unshared state object is
+/// updated instead of copied; every other rule goes through `Fold.apply`.
+struct FastFold {
+    let rules: Rules
+    /// Whether every type folds as a root merge (then the type is never read).
+    let allMerge: Bool
+    /// Types whose operations are a root merge.
+    let mergeTypes: Set<String>
+
+    init(rules: Rules) {
+        self.rules = rules
+        var merge: Set<String> = []
+        for (type, ops) in rules.types where FastFold.isRootMerge(ops) { merge.insert(type) }
+        self.mergeTypes = merge
+        self.allMerge = FastFold.isRootMerge(rules.defaultOperations) && merge.count == rules.types.count
+    }
+
+    static func isRootMerge(_ ops: [RuleOperation]) -> Bool {
+        guard ops.count == 1, case .merge(let path, nil) = ops[0] else { return false }
+        return path.isRoot
+    }
+
+    /// The event data of a record: its payload parsed (`null` when it does not parse, as `Record.data()`).
+    @inline(__always)
+    static func data(_ view: RecordView, buffers: inout JSONParseBuffers) -> JSON {
+        (try? JSONParser.parse(view.payload, buffers: &buffers)) ?? .null
+    }
+
+    /// Applies a record to a whole-log state.
+    @inline(__always)
+    func apply(_ view: RecordView, to map: inout StateMap, buffers: inout JSONParseBuffers, issues: inout [String]) {
+        let key = view.keyString
+        apply(view, to: &map[key], buffers: &buffers, issues: &issues)
+    }
+
+    /// Applies a record to one record's state (nil: absent or deleted).
+    @inline(__always)
+    func apply(_ view: RecordView, to state: inout JSON?, buffers: inout JSONParseBuffers, issues: inout [String]) {
+        let data = FastFold.data(view, buffers: &buffers)
+        if allMerge {
+            FastFold.merge(data, into: &state)
+            return
+        }
+        let type = view.typeString
+        if rules.types[type] == nil ? FastFold.isRootMerge(rules.defaultOperations) : mergeTypes.contains(type) {
+            FastFold.merge(data, into: &state)
+        } else {
+            state = Fold.apply(rules.operations(for: type), data: data, to: state, issues: &issues)
+        }
+    }
+
+    /// RFC 7396 merge of `patch` into `target` in place: the same result as
+    /// `MergePatch.apply(patch, to: target)`, without copying a target object nothing else holds.
+    static func merge(_ patch: JSON, into target: inout JSON?) {
+        guard case .object(let members) = patch else {
+            target = patch
+            return
+        }
+        var object: JSONObject
+        if case .object(let existing)? = target { object = existing } else { object = JSONObject() }
+        target = nil  // the object is now held once: edits below do not copy it
+        mergeMembers(members, into: &object)
+        target = .object(object)
+    }
+
+    private static func mergeMembers(_ members: JSONObject, into object: inout JSONObject) {
+        for (name, value) in members {
+            switch value {
+            case .null: object.removeValue(forKey: name)
+            case .object: merge(value, into: &object[name])
+            default: object[name] = value
+            }
+        }
     }
 }

@@ -87,6 +87,13 @@ struct Export: ParsableCommand {
             }
             options.exportTime = t
         }
+        if let out {
+            let resolved = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+            let targets = [out, manifest ?? (format == .csv ? AuditExporter.sidecarPath(for: out) : out)].map(resolved)
+            if targets.contains(resolved(source.source)) {
+                throw HindsightError(.usage, "--out \(TextSafety.escape(out)) would overwrite the SOURCE", hint: "write the export to another file")
+            }
+        }
         let filter = ExportFilter(key: key, type: type, from: try from.map(PositionSpec.init), to: try to.map(PositionSpec.init))
         let opened = try source.open()
         options.sourceName = opened.name

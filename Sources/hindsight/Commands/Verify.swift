@@ -145,6 +145,7 @@ struct Verify: ParsableCommand {
                 "rowsCompared": .int(Int64(report.rowsCompared)),
                 "redactedCompared": .int(Int64(report.redactedCompared)),
                 "redactedNotCompared": .int(Int64(report.redactedNotCompared)),
+                "redactedSummariesNotCompared": .int(Int64(report.redactedSummariesNotCompared)),
                 "problemCount": .int(Int64(report.problemCount)),
             ]
             o["problems"] = .array(report.problems.map { p in
@@ -173,8 +174,9 @@ struct Verify: ParsableCommand {
             if report.redactedCompared > 0 {
                 Output.line("redacted: \(Format.grouped(report.redactedCompared)) redacted values compared by recomputing their HMAC")
             }
-            if report.redactedNotCompared > 0 {
-                Output.line("redacted, not compared: \(Format.grouped(report.redactedNotCompared)) values (give --redact-key-file to compare them)")
+            if report.redactedNotCompared + report.redactedSummariesNotCompared > 0 {
+                let values = report.redactedNotCompared, summaries = report.redactedSummariesNotCompared
+                Output.line("redacted, not compared: \(Format.grouped(values)) value\(values == 1 ? "" : "s") and \(Format.grouped(summaries)) summar\(summaries == 1 ? "y" : "ies") (give --redact-key-file to compare them)")
             }
         }
         Output.flush()

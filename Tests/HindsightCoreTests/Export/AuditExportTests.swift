@@ -268,6 +268,38 @@ struct AuditExportTests {
         }
     }
 
+    /// Large exports render rows on worker threads: the bytes are those of the single-threaded path.
+    @Test func renderingOnWorkerThreadsGivesTheSameBytes() async throws {
+        await propertyCheck(count: 6, input: Gen.int(in: 1...1_000_000)) { seed in
+            do {
+                let dir = TempDir()
+                let (log, rules) = try ExportFixture.randomLog(dir, count: 1500 + seed % 700, keys: 40, seed: UInt64(seed))
+                let format = ExportFormat.allCases[seed % 3]
+                let options = ExportFixture.options {
+                    $0.includeData = seed % 2 == 0
+                    $0.includeState = seed % 3 != 0
+                    $0.actorField = try? FieldPath("name")
+                    if seed % 4 == 0 { $0.redactor = try? Redactor(paths: [try Redactor.path("name")], key: Array("0123456789abcdef".utf8)) }
+                }
+                let filter = seed % 5 == 0 ? ExportFilter(type: "DEPOSIT", from: .offset(100)) : ExportFilter()
+                let prepared = try AuditExporter.prepare(log: log, rules: rules, filter: filter, format: format, options: options)
+                var outputs: [[UInt8]] = []
+                for parallel in [false, true] {
+                    let path = dir.file("out-\(parallel)")
+                    let file = try RawFile.openForWriting(path, create: true)
+                    _ = try AuditExporter.write(prepared, format: format, sink: ByteSink(fd: file.fd, name: path), start: 0, log: log,
+                                                options: options, parallel: parallel)
+                    outputs.append(try FileSystem.readAll(path))
+                }
+                let same = outputs[0] == outputs[1]
+                #expect(same, "\(format), seed \(seed)")
+                #expect(outputs[0].count > 1000)
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+
     @Test func theSameExportTwiceIsByteForByteTheSame() throws {
         let dir = TempDir()
         let (log, rules) = try ExportFixture.log(dir, ExportFixture.bankLines)
@@ -276,6 +308,28 @@ struct AuditExportTests {
             let b = try ExportFixture.export(dir, log, rules, format: format, options: ExportFixture.options { $0.includeState = true }, name: "b")
             let same = try FileSystem.readAll(a) == FileSystem.readAll(b)
             #expect(same, "\(format)")
+        }
+    }
+
+    /// The fast writers give exactly the bytes of the reference ones.
+    @Test func fastStringAndTimeWritersEqualTheReferences() async throws {
+        let pieces: [String] = ["a", "Z", " ", "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{1B}", "\u{7F}", "\u{80}", "\u{9B}", "\u{9F}", "\u{A0}",
+                                "é", "\u{61C}", "\u{200B}", "\u{200E}", "\u{2028}", "\u{202E}", "\u{2066}", "→", "…", "\u{FEFF}", "\u{FEFE}", "漢", "👍", "🇩🇪", "e\u{301}"]
+        await propertyCheck(count: 400, input: Gen.int(in: 0...Int(Int32.max))) { seed in
+            var rng = SplitMix(seed: UInt64(seed))
+            var s = ""
+            for _ in 0..<Int.random(in: 0...12, using: &rng) { s += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            var fast: [UInt8] = [], reference: [UInt8] = []
+            JSONStringWriter.write(s, into: &fast)
+            JSONSerializer.writeString(s, into: &reference)
+            #expect(fast == reference, "\(s.debugDescription)")
+            var times = ISOTimeCache()
+            for _ in 0..<4 {
+                let t = Timestamp(microseconds: Int64.random(in: -4_000_000_000_000_000...4_000_000_000_000_000, using: &rng) / [1, 1000, 1_000_000][Int.random(in: 0...2, using: &rng)])
+                var out: [UInt8] = []
+                times.write(t, into: &out)
+                #expect(String(decoding: out, as: UTF8.self) == t.iso8601)
+            }
         }
     }
 

@@ -1,0 +1,1 @@
+../../../Tests/HindsightCoreTests/FuzzRegressions/FuzzHarness.swift

@@ -1,0 +1,163 @@
+/// The fields of one event to append, as bytes lent for the duration of a call.
+struct EventFields {
+    var id: UnsafeRawBufferPointer
+    var key: UnsafeRawBufferPointer
+    var type: UnsafeRawBufferPointer
+    var meta: UnsafeRawBufferPointer
+    var payload: UnsafeRawBufferPointer
+    /// When the event happened, in µs; nil means "when it is appended".
+    var eventTime: Int64?
+}
+
+/// Events a writer appends, read one at a time without copying them into `EventDraft`s.
+protocol AppendBatch {
+    var count: Int { get }
+    /// Calls `body` with event `i`'s fields (valid only inside `body`).
+    func withEvent<R>(_ i: Int, _ body: (EventFields) throws -> R) rethrows -> R
+}
+
+extension Array: AppendBatch where Element == EventDraft {
+    func withEvent<R>(_ i: Int, _ body: (EventFields) throws -> R) rethrows -> R {
+        let d = self[i]
+        var id = d.id, key = d.key, type = d.type
+        return try id.withUTF8 { idBytes in
+            try key.withUTF8 { keyBytes in
+                try type.withUTF8 { typeBytes in
+                    try d.meta.withUnsafeBytes { meta in
+                        try d.payload.withUnsafeBytes { payload in
+                            try body(EventFields(id: UnsafeRawBufferPointer(idBytes), key: UnsafeRawBufferPointer(keyBytes),
+                                                 type: UnsafeRawBufferPointer(typeBytes), meta: meta, payload: payload,
+                                                 eventTime: d.eventTime?.microseconds))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Events read from a JSON Lines input, kept compact: the id, key and type as strings and the data as a
+/// byte range of the input (which is shared, not copied).
+struct CompactEvents: Sendable, AppendBatch {
+    /// The input's bytes.
+    let bytes: [UInt8]
+    var ids: [String] = []
+    var keys: [String] = []
+    var types: [String] = []
+    /// Event times in µs; `Int64.min` for "none".
+    var times: [Int64] = []
+    /// The data of each event: a range of `bytes`.
+    var payloads: [Range<Int>] = []
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    var count: Int { ids.count }
+
+    mutating func reserve(_ n: Int) {
+        ids.reserveCapacity(n)
+        keys.reserveCapacity(n)
+        types.reserveCapacity(n)
+        times.reserveCapacity(n)
+        payloads.reserveCapacity(n)
+    }
+
+    mutating func append(id: String, key: String, type: String, time: Int64?, payload: Range<Int>) {
+        ids.append(id)
+        keys.append(key)
+        types.append(type)
+        times.append(time ?? Int64.min)
+        payloads.append(payload)
+    }
+
+    mutating func append(contentsOf other: CompactEvents) {
+        ids.append(contentsOf: other.ids)
+        keys.append(contentsOf: other.keys)
+        types.append(contentsOf: other.types)
+        times.append(contentsOf: other.times)
+        payloads.append(contentsOf: other.payloads)
+    }
+
+    func withEvent<R>(_ i: Int, _ body: (EventFields) throws -> R) rethrows -> R {
+        var id = ids[i], key = keys[i], type = types[i]
+        let time = times[i]
+        let range = payloads[i]
+        return try id.withUTF8 { idBytes in
+            try key.withUTF8 { keyBytes in
+                try type.withUTF8 { typeBytes in
+                    try bytes.withUnsafeBytes { raw in
+                        try body(EventFields(id: UnsafeRawBufferPointer(idBytes), key: UnsafeRawBufferPointer(keyBytes),
+                                             type: UnsafeRawBufferPointer(typeBytes), meta: UnsafeRawBufferPointer(start: nil, count: 0),
+                                             payload: UnsafeRawBufferPointer(rebasing: raw[range]),
+                                             eventTime: time == Int64.min ? nil : time))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The events as drafts (copies).
+    func drafts() -> [EventDraft] {
+        (0..<count).map { i in
+            EventDraft(id: ids[i], key: keys[i], type: types[i], eventTime: times[i] == Int64.min ? nil : Timestamp(microseconds: times[i]),
+                       payload: Array(bytes[payloads[i]]))
+        }
+    }
+}
+
+/// An open-addressing table from 64-bit id hashes to offsets (several offsets may share a hash):
+/// the writer's memory of the ids it must not append twice. Hash and offset share a slot, so a probe
+/// touches one cache line.
+struct IDTable {
+    private struct Slot {
+        var hash: UInt64
+        /// -1: empty.
+        var offset: Int64
+    }
+
+    private var slots: [Slot]
+    private(set) var count = 0
+    private var mask: Int
+
+    init(capacity: Int = 1024) {
+        var size = 16
+        while size < capacity * 2 { size <<= 1 }
+        slots = [Slot](repeating: Slot(hash: 0, offset: -1), count: size)
+        mask = size - 1
+    }
+
+    @inline(__always) private static func slot(_ hash: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
+    }
+
+    mutating func insert(hash: UInt64, offset: Int64) {
+        if (count + 1) * 2 > slots.count { grow() }
+        slots.withUnsafeMutableBufferPointer { s in
+            var i = IDTable.slot(hash, mask)
+            while s[i].offset >= 0 { i = (i + 1) & mask }
+            s[i] = Slot(hash: hash, offset: offset)
+        }
+        count += 1
+    }
+
+    /// Calls `body` with each offset stored under `hash` until it returns true; whether one did.
+    @inline(__always)
+    func contains(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> Bool {
+        try slots.withUnsafeBufferPointer { s in
+            var i = IDTable.slot(hash, mask)
+            while s[i].offset >= 0 {
+                if s[i].hash == hash, try body(s[i].offset) { return true }
+                i = (i + 1) & mask
+            }
+            return false
+        }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        let size = slots.count * 2
+        slots = [Slot](repeating: Slot(hash: 0, offset: -1), count: size)
+        mask = size - 1
+        count = 0
+        for s in old where s.offset >= 0 { insert(hash: s.hash, offset: s.offset) }
+    }
+}

@@ -1,0 +1,414 @@
+import Foundation
+
+/// Keeps a log's stored checkpoints (``CheckpointFile``) up to date on a thread of its own while a
+/// writer appends: it folds the records the writer hands over (as the encoded bytes it just wrote) and
+/// writes a full block at the start of each segment and a delta block every
+/// ``CheckpointFile/deltaInterval`` records and when the writer finishes.
+///
+/// On start it checks the existing checkpoint files against the log (and the rules) and rebuilds,
+/// from the last trusted state, every file from the first one that fails; files are replaced by
+/// rename, never cut in place, so a reader that has one mapped is never hurt.
+///
+/// Checkpoints are derived data: a failure here never fails an append; the files are left as they are
+/// (readers check them) and the next writer repairs them.
+final class CheckpointBuilder: @unchecked Sendable {
+    private enum Message {
+        /// Encoded records of the segment based at `segment`, starting at offset `first`.
+        case records([UInt8], first: Int64, segment: Int64)
+        case finish
+    }
+
+    let directory: String
+    private let digest: [UInt8]
+    /// Records in the log when the writer opened (the builder reads those itself).
+    private let startCount: Int64
+    /// Records between two delta blocks.
+    private let interval: Int64
+
+    private let condition = NSCondition()
+    private var queue: [Message] = []
+    private var running = false
+    /// The first error met (kept for tests; appends do not fail because of it).
+    private(set) var failure: Error?
+    /// Buffers handed back after folding, for the writer to fill again (large buffers passed between
+    /// threads and freed by the other one make glibc's heap grow: measured 1.3 GB for a 1M-event import).
+    private var spare: [[UInt8]] = []
+
+    // Worker state (touched only by the worker thread, and by `finish` after it is done).
+    private var st: FoldState
+    private var lastBlock: Int64 = 0
+    private var segmentBase: Int64?
+    private var file: RawFile?
+    private var fileSize = 0
+
+    /// Starts a builder for a log with `count` records folded with `rules`.
+    init(directory: String, rules: Rules, count: Int64, interval: Int64 = CheckpointFile.deltaInterval) {
+        self.interval = max(1, interval)
+        self.directory = directory
+        self.digest = CheckpointFile.rulesDigest(rules)
+        self.st = FoldState(fold: FastFold(rules: rules))
+        self.startCount = count
+        running = true
+        let thread = Thread { [self] in self.work() }
+        thread.stackSize = 8 << 20
+        thread.name = "hindsight-checkpoints"
+        thread.start()
+    }
+
+    /// An empty buffer with room for at least `capacity` bytes (a recycled one when there is).
+    func buffer(capacity: Int) -> [UInt8] {
+        condition.lock()
+        var b = spare.popLast() ?? []
+        condition.unlock()
+        b.removeAll(keepingCapacity: true)
+        if b.capacity < capacity { b.reserveCapacity(capacity) }
+        return b
+    }
+
+    private func recycle(_ b: [UInt8]) {
+        condition.lock()
+        if spare.count < 4 { spare.append(b) }
+        condition.unlock()
+    }
+
+    /// Hands over encoded records (a writer's flushed bytes) of the segment based at `segment`.
+    /// Waits while several batches are already queued, so that memory stays bounded.
+    func submit(_ bytes: [UInt8], first: Int64, segment: Int64) {
+        condition.lock()
+        while queue.count >= 4 && running { condition.wait() }
+        if running { queue.append(.records(bytes, first: first, segment: segment)) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Writes the last delta, makes the files durable and stops the thread; waits for it.
+    func finish() {
+        condition.lock()
+        if running && !queue.contains(where: { if case .finish = $0 { return true } else { return false } }) {
+            queue.append(.finish)
+            condition.broadcast()
+        }
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    private func next() -> Message {
+        condition.lock()
+        while queue.isEmpty { condition.wait() }
+        let m = queue.removeFirst()
+        condition.broadcast()
+        condition.unlock()
+        return m
+    }
+
+    private func stop() {
+        condition.lock()
+        running = false
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: Worker
+
+    private func work() {
+        var healthy = true
+        do {
+            try startUp()
+        } catch {
+            failure = error
+            healthy = false
+        }
+        while true {
+            let message = next()
+            guard healthy else {
+                if case .finish = message { break }
+                continue
+            }
+            do {
+                switch message {
+                case .records(let bytes, let first, let segment):
+                    try foldChunk(bytes, first: first, segment: segment)
+                    recycle(bytes)
+                case .finish:
+                    try writeDelta(&st)
+                    try file?.sync()
+                }
+            } catch {
+                failure = error
+                healthy = false
+            }
+            if case .finish = message { break }
+        }
+        file = nil
+        stop()
+    }
+
+    /// Folds a chunk of encoded records.
+    private func foldChunk(_ bytes: [UInt8], first: Int64, segment: Int64) throws {
+        // Work on a local copy of the state (no exclusivity checks per access); put it back after.
+        var state = FoldState(fold: st.fold)
+        swap(&state, &st)
+        defer { swap(&state, &st) }
+        guard first == state.position else {
+            throw HindsightError(.io, "checkpoints: expected records from offset \(state.position), got \(first)")
+        }
+        try bytes.withUnsafeBytes { raw in
+            var p = 0
+            while p + 4 <= raw.count {
+                if segmentBase != segment { try startSegment(segment, &state) }
+                guard let size = RecordFormat.frameSize(UnsafeRawBufferPointer(rebasing: raw[p...])), p + size <= raw.count else {
+                    throw HindsightError(.io, "checkpoints: a handed-over record does not frame")
+                }
+                state.apply(RecordView(UnsafeRawBufferPointer(rebasing: raw[p..<(p + size)])))
+                p += size
+                if state.position - lastBlock >= interval { try writeDelta(&state) }
+            }
+        }
+    }
+
+    /// Ends the current segment's file (a delta at the segment's end) and starts the next one with a
+    /// full block.
+    private func startSegment(_ base: Int64, _ state: inout FoldState) throws {
+        try writeDelta(&state)
+        try file?.sync()
+        guard base == state.position else {
+            throw HindsightError(.io, "checkpoints: a segment starts at \(base) but \(state.position) records were folded")
+        }
+        segmentBase = base
+        let present = state.slotKeys.indices.filter { state.isPresent($0) }
+        let block = state.encodeBlock(full: true, previous: base, slots: present, digest: digest)
+        try replaceFile(base: base, with: block)
+        lastBlock = base
+        state.endBlock()
+    }
+
+    /// Writes a delta block for the records changed since the last block (if any were folded).
+    private func writeDelta(_ state: inout FoldState) throws {
+        guard let file, state.position > lastBlock else { return }
+        let block = state.encodeBlock(full: false, previous: lastBlock, slots: state.changed, digest: digest)
+        try file.write(block, at: fileSize)
+        fileSize += block.count
+        lastBlock = state.position
+        state.endBlock()
+    }
+
+    /// Writes `bytes` as the new checkpoint file of a segment (a temporary file renamed into place) and
+    /// keeps it open for appending.
+    private func replaceFile(base: Int64, with bytes: [UInt8]) throws {
+        let path = CheckpointFile.path(directory: directory, base: base)
+        let tmp = path + ".tmp"
+        let f = try RawFile.openForWriting(tmp, create: true)
+        try f.truncate(to: 0)
+        try f.write(bytes, at: 0)
+        try FileSystem.rename(tmp, path)
+        file = f
+        fileSize = bytes.count
+    }
+
+    // MARK: Start-up: check what is stored, rebuild what fails
+
+    private func startUp() throws {
+        guard startCount > 0 else { return }
+        let log = try LogReader(directory: directory)
+        let bases = log.segments.map(\.base)
+        let count = min(startCount, log.count)
+        // The trusted chain of each segment's file, in order, until the first that fails; the last one
+        // trusted is kept.
+        var trusted: (base: Int64, chain: CheckpointChain, bytes: [UInt8])?
+        for (i, base) in bases.enumerated() {
+            let path = CheckpointFile.path(directory: directory, base: base)
+            guard let bytes = try? FileSystem.readAll(path) else { break }
+            let chain = bytes.withUnsafeBytes { raw in
+                CheckpointChain.read(raw, base: base, logCount: count, rulesDigest: digest) { p in
+                    try? log.withRecord(at: p - 1) { Array($0.hash) }
+                }
+            }
+            guard let last = chain.blocks.last?.header.position else { break }
+            let end = i + 1 < bases.count ? bases[i + 1] : count
+            let isLast = i == bases.count - 1
+            trusted = (base, chain, bytes)
+            if !isLast && last != end { break }
+        }
+        // Start from the last trusted state.
+        var from: Int64 = 0
+        var hash = [UInt8](repeating: 0, count: 32)
+        var keepLastFile = false
+        if let t = trusted, let lastBlock = t.chain.blocks.last {
+            from = lastBlock.header.position
+            hash = lastBlock.header.recordHash
+            t.bytes.withUnsafeBytes { raw in
+                _ = t.chain.forEachEntryNewestFirst(raw, upTo: from) { key, state in
+                    let k = String(decoding: key, as: UTF8.self)
+                    guard st.slotOf[k] == nil else { return }
+                    st.load(k, state)
+                }
+            }
+            keepLastFile = true
+            segmentBase = t.base
+            // Keep the file's trusted blocks (a copy renamed into place: readers may have it mapped).
+            let valid = Array(t.bytes[0..<t.chain.validLength])
+            if valid.count == t.bytes.count {
+                file = try RawFile.openForWriting(CheckpointFile.path(directory: directory, base: t.base), create: false)
+                fileSize = valid.count
+            } else {
+                try replaceFile(base: t.base, with: valid)
+            }
+        }
+        st.position = from
+        lastBlock = from
+        st.lastHash = hash
+        if !keepLastFile { segmentBase = nil }
+        // Fold the records after it, segment by segment, writing blocks as during appends.
+        guard from < count else { return }
+        var offset = from
+        while offset < count {
+            guard let i = log.segmentIndex(for: offset) else { break }
+            let base = bases[i]
+            let end = min(count, i + 1 < bases.count ? bases[i + 1] : count)
+            var state = FoldState(fold: st.fold)
+            swap(&state, &st)
+            defer { swap(&state, &st) }
+            try log.forEachView(from: offset, to: end) { view in
+                if self.segmentBase != base { try self.startSegment(base, &state) }
+                state.apply(view)
+                if state.position - self.lastBlock >= self.interval { try self.writeDelta(&state) }
+                return true
+            }
+            offset = end
+        }
+        // The end of what was there when the writer opened.
+        try writeDelta(&st)
+    }
+}
+
+/// The checkpoint builder's fold: one slot per record (key) with its state, and the slots changed
+/// since the last block.
+private struct FoldState {
+    let fold: FastFold
+    /// Whether states are kept as text (every event is a root merge: the default rule).
+    let raw: Bool
+    var slotOf: [String: Int] = [:]
+    var slotKeys: [String] = []
+    var slotRaw: [[UInt8]?] = []
+    var slotTree: [JSON?] = []
+    /// The block generation in which each slot last changed.
+    var slotChanged: [Int] = []
+    /// Slots changed since the last block.
+    var changed: [Int] = []
+    var generation = 1
+    /// Records folded.
+    var position: Int64 = 0
+    /// The chain hash of record `position - 1`.
+    var lastHash = [UInt8](repeating: 0, count: 32)
+    var merger = RawMergePatch()
+    var scratch: [UInt8] = []
+    var buffers = JSONParseBuffers()
+    var issues: [String] = []
+
+    init(fold: FastFold) {
+        self.fold = fold
+        self.raw = fold.allMerge
+    }
+
+    /// The slot of a record, made when it is new.
+    @inline(__always)
+    mutating func slot(_ key: String) -> Int {
+        if let s = slotOf[key] { return s }
+        let s = slotKeys.count
+        slotOf[key] = s
+        slotKeys.append(key)
+        slotRaw.append(nil)
+        slotTree.append(nil)
+        slotChanged.append(0)
+        return s
+    }
+
+    /// Sets a record's state from a stored block (JSON text, nil: absent).
+    mutating func load(_ key: String, _ state: UnsafeRawBufferPointer?) {
+        let s = slot(key)
+        if raw {
+            slotRaw[s] = state.map { [UInt8]($0) }
+        } else {
+            slotTree[s] = state.flatMap { try? JSONParser.parse($0, buffers: &buffers) }
+        }
+    }
+
+    func isPresent(_ s: Int) -> Bool { raw ? slotRaw[s] != nil : slotTree[s] != nil }
+
+    @inline(__always)
+    mutating func apply(_ view: RecordView) {
+        let s = slot(view.keyString)
+        if slotChanged[s] != generation {
+            slotChanged[s] = generation
+            changed.append(s)
+        }
+        if raw {
+            scratch.removeAll(keepingCapacity: true)
+            if let old = slotRaw[s] {
+                old.withUnsafeBytes { merger.merge(view.payload, into: $0, out: &scratch) }
+            } else {
+                merger.merge(view.payload, into: nil, out: &scratch)
+            }
+            slotRaw[s] = Array(scratch)
+        } else {
+            var state = slotTree[s]
+            slotTree[s] = nil
+            fold.apply(view, to: &state, buffers: &buffers, issues: &issues)
+            slotTree[s] = state
+            issues.removeAll(keepingCapacity: true)
+        }
+        position += 1
+        if let base = view.hash.baseAddress { lastHash.withUnsafeMutableBytes { $0.baseAddress?.copyMemory(from: base, byteCount: 32) } }
+    }
+
+    mutating func endBlock() {
+        generation += 1
+        changed.removeAll(keepingCapacity: true)
+    }
+
+    /// A block of the given slots' states at `position`.
+    func encodeBlock(full: Bool, previous: Int64, slots: [Int], digest: [UInt8]) -> [UInt8] {
+        if !raw {
+            var block: [UInt8] = []
+            let entries = slots.lazy.map { s -> (String, [UInt8]?) in
+                guard let state = slotTree[s] else { return (slotKeys[s], nil) }
+                var out: [UInt8] = []
+                JSONSerializer.write(state, into: &out, indent: nil, level: 0)
+                return (slotKeys[s], out)
+            }
+            CheckpointFile.encode(full: full, position: position, previous: previous, recordHash: lastHash, rulesDigest: digest,
+                                  entries: entries, into: &block)
+            return block
+        }
+        // States are text already: size the block, then copy.
+        var size = CheckpointFile.headerSize + 4
+        for s in slots { size += 8 + slotKeys[s].utf8.count + (slotRaw[s]?.count ?? 0) }
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            guard let out = UnsafeMutableRawPointer(buffer.baseAddress) else { return }
+            CheckpointFile.writeHeader(at: out, full: full, length: size, position: position, previous: previous,
+                                       recordHash: lastHash, rulesDigest: digest, entries: slots.count)
+            var p = CheckpointFile.headerSize
+            for s in slots {
+                var key = slotKeys[s]
+                key.withUTF8 { k in
+                    out.storeBytes(of: UInt32(k.count).littleEndian, toByteOffset: p, as: UInt32.self)
+                    if let kb = k.baseAddress { (out + p + 4).copyMemory(from: kb, byteCount: k.count) }
+                    p += 4 + k.count
+                }
+                if let state = slotRaw[s] {
+                    out.storeBytes(of: UInt32(state.count).littleEndian, toByteOffset: p, as: UInt32.self)
+                    state.withUnsafeBytes { sb in if let b = sb.baseAddress { (out + p + 4).copyMemory(from: b, byteCount: sb.count) } }
+                    p += 4 + state.count
+                } else {
+                    out.storeBytes(of: CheckpointFile.absent.littleEndian, toByteOffset: p, as: UInt32.self)
+                    p += 4
+                }
+            }
+            let crc = CRC32.checksum(UnsafeRawBufferPointer(start: out, count: p))
+            out.storeBytes(of: crc.littleEndian, toByteOffset: p, as: UInt32.self)
+            count = p + 4
+        }
+    }
+}
+
