@@ -25,6 +25,18 @@ func peakRSS() -> Int {
     return usage.ru_maxrss
 }
 
+/// Resident memory now, from /proc/self/status: (anonymous, file-backed) in KiB.
+func residentSplit() -> (anon: Int, file: Int) {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+    func field(_ name: String) -> Int {
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return 0
+    }
+    return (field("RssAnon:"), field("RssFile:"))
+}
+
 /// A small deterministic generator (SplitMix64), so that every run picks the same samples.
 struct SplitMix: RandomNumberGenerator {
     var state: UInt64
@@ -139,7 +151,9 @@ func open(_ options: Options) throws {
     let frame = ExplorerView.render(state, data)
     let ms = (now() - start) * 1000
     let text = frame.plainDescription()
-    emit(["first_frame_ms": ms, "peak_rss_kb": peakRSS(), "records": log.count, "frame_chars": text.count])
+    let split = residentSplit()
+    emit(["first_frame_ms": ms, "peak_rss_kb": peakRSS(), "rss_anon_kb": split.anon, "rss_file_kb": split.file, "records": log.count,
+          "frame_chars": text.count])
 }
 
 /// Keypress-to-frame: a scripted session of keys (moves, pages, jumps along the timeline, a record's
@@ -181,11 +195,15 @@ func pick(_ options: Options) throws {
     for _ in 0..<options.int("samples", 5) {
         let offset = Int64.random(in: 0..<log.count, using: &rng)
         let key = try log.record(at: Int64.random(in: 0...offset, using: &rng)).key
-        samples.append(["offset": offset, "key": key])
+        // The id of the event at the offset: a peer that reads the input (with its duplicates) folds
+        // up to the line that holds it.
+        samples.append(["offset": offset, "key": key, "id": try log.record(at: offset).id])
     }
-    // A key with many versions (for history and diff).
+    // The key of the last event (for history and diff) and its number of versions.
     let last = try log.record(at: log.count - 1).key
-    emit(["samples": samples, "busy_key": last, "records": log.count])
+    let rules = try log.meta.rules.map { try Rules(json: $0) } ?? Rules.mergeAll
+    let versions = try Replayer(log: log, rules: rules).versions(of: last).count
+    emit(["samples": samples, "busy_key": last, "busy_versions": versions, "records": log.count])
 }
 
 let args = CommandLine.arguments
