@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a watch expression turned true.
 public struct FindMatch: Sendable {
     public var record: Record
@@ -25,7 +27,7 @@ public enum Finder {
         guard count > 0 else { return nil }
         if !backward {
             guard from < count else { return nil }
-            return try scan(expression, timeline, range: max(0, from)..<count, last: false)
+            return try scanForward(expression, timeline, range: max(0, from)..<count)
         }
         let interval = Int64(timeline.replayer.checkpointInterval)
         var end = min(from, count - 1)
@@ -58,19 +60,68 @@ public enum Finder {
         return found
     }
 
+    /// Records from which a forward search over every record runs in two halves at once.
+    static let splitThreshold: Int64 = 200_000
+
+    /// The first match in `range`. A long range is searched in two halves at once (the second on a
+    /// thread of its own, with its own reader, from the state before it): the result is the same as one
+    /// scan's, because the truth at a record's previous event is read from the state at the start of a
+    /// half exactly as at the start of a range (see ``scan(_:_:range:last:stop:)``).
+    /// - Parameter threshold: the shortest range that is split (default ``splitThreshold``, or
+    ///   HINDSIGHT_FIND_SPLIT; 0: never).
+    static func scanForward(_ e: WatchExpression, _ t: Timeline, range: Range<Int64>, threshold: Int64? = nil) throws -> FindMatch? {
+        let threshold = threshold ?? ProcessInfo.processInfo.environment["HINDSIGHT_FIND_SPLIT"].flatMap { Int64($0) } ?? splitThreshold
+        guard threshold > 0, range.count >= threshold, range.count >= 2, ProcessInfo.processInfo.activeProcessorCount > 1 else {
+            return try scan(e, t, range: range, last: false)
+        }
+        let middle = range.lowerBound + Int64(range.count / 2)
+        final class Half: @unchecked Sendable {
+            let lock = NSLock()
+            var firstFound = false
+            var result: Result<FindMatch?, Error> = .success(nil)
+            var stop: Bool { lock.withLock { firstFound } }
+        }
+        let half = Half()
+        let directory = t.log.directory, rules = t.replayer.rules, skip = t.skip
+        let done = DispatchSemaphore(value: 0)
+        let worker = Thread {
+            half.result = Result {
+                let timeline = Timeline(replayer: Replayer(log: try LogReader(directory: directory), rules: rules), skip: skip)
+                return try scan(e, timeline, range: middle..<range.upperBound, last: false, stop: { half.stop })
+            }
+            done.signal()
+        }
+        worker.stackSize = 8 << 20
+        worker.start()
+        let first: FindMatch?
+        do {
+            first = try scan(e, t, range: range.lowerBound..<middle, last: false)
+        } catch {
+            half.lock.withLock { half.firstFound = true }
+            done.wait()
+            throw error
+        }
+        if first != nil { half.lock.withLock { half.firstFound = true } }
+        done.wait()
+        if let first { return first }
+        return try half.result.get()
+    }
+
     /// Folds `range` from the state before it, evaluating at each event; the first (or last) match.
-    static func scan(_ e: WatchExpression, _ t: Timeline, range: Range<Int64>, last: Bool) throws -> FindMatch? {
+    /// `stop` (asked now and then) ends the scan early with no match.
+    static func scan(_ e: WatchExpression, _ t: Timeline, range: Range<Int64>, last: Bool, stop: (() -> Bool)? = nil) throws -> FindMatch? {
         var map = try t.states(at: range.lowerBound - 1)
         let start = map
         var previous: [String: Bool] = [:]
         let eventLike = e.isEventPredicate
         var found: FindMatch?
         try t.log.forEach(from: range.lowerBound, to: range.upperBound) { r in
+            if let stop, r.offset & 0x3FFF == 0, stop() { return false }
             if t.skip.contains(r.offset) { return true }
             let before = map[r.key]
-            let after = t.replayer.apply(r, to: before)
-            map[r.key] = after
             let data = r.data()
+            let after = t.replayer.apply(r, data: data, to: before)
+            map[r.key] = after
             let truth = e.evaluate(WatchContext(before: before, after: after, record: r, data: data))
             let was: Bool
             if let p = previous[r.key] {

@@ -105,6 +105,8 @@ struct DebugTests {
                         let from = Int64.random(in: 0..<200, using: &rng)
                         #expect(try Finder.find(e, in: t, key: nil, from: from, backward: false)?.offset == all.first { $0 >= from }, "\(text) from \(from)")
                         #expect(try Finder.find(e, in: t, key: nil, from: from, backward: true)?.offset == all.last { $0 <= from }, "\(text) back from \(from)")
+                        // A long forward search runs in two halves at once: the same answer.
+                        #expect(try Finder.scanForward(e, t, range: from..<200, threshold: 2)?.offset == all.first { $0 >= from }, "\(text) split from \(from)")
                         for k in ["k0", "k3"] {
                             let keyed = try transitions(e, t).filter { (try? t.log.record(at: $0).key) == k }
                             #expect(try Finder.find(e, in: t, key: k, from: from, backward: false)?.offset == keyed.first { $0 >= from })
@@ -115,6 +117,20 @@ struct DebugTests {
             } catch {
                 Issue.record("\(error)")
             }
+        }
+    }
+
+    @Test func stateTextsMatchTheTrees() throws {
+        let dir = TempDir()
+        let writer = try LogWriter(directory: dir.file("log"), segmentBytes: 6000, checkpointInterval: 7)
+        _ = try writer.append(Drafts.random(count: 200, keys: 6, seed: 5))
+        writer.close()
+        let log = try LogReader(directory: dir.file("log"))
+        for offset in [-1, 0, 5, 6, 7, 50, 123, 199] as [Int64] {
+            let texts = try #require(try Replayer(log: log, rules: .mergeAll).stateTexts(at: offset))
+            let trees = try Replayer(log: log, rules: .mergeAll).states(at: offset)
+            #expect(texts.map(\.key) == trees.keys.sorted(), "at \(offset)")
+            for (key, text) in texts { #expect(try JSONParser.parse(text) == trees[key], "\(key) at \(offset)") }
         }
     }
 
