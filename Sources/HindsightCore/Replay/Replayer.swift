@@ -46,7 +46,7 @@ public final class Replayer {
     private var keyCheckpoints: [String: [JSON?]] = [:]
     /// Operations that could not apply, by offset (e.g. `increment` on a string).
     public private(set) var issues: [Int64: [String]] = [:]
-    private let fold: FastFold
+    let fold: FastFold
     /// Whether `states(at:)` has folded before (then it keeps every checkpoint it passes).
     private var hasFolded = false
 
