@@ -173,6 +173,7 @@ EOF
     row "$size" state_all_end secs="$state_secs" rss_kb="$state_rss" jq_group_fold_secs="${jq_fold_secs:-none}" \
         jq_reduce_secs="${jq_reduce_secs:-none}" in_process_ms="$(json_get "$WORK/states.json" "['end_ms']")"
     row "$size" state_all_random p50_ms="$(json_get "$WORK/states.json" "['p50_ms']")" p99_ms="$(json_get "$WORK/states.json" "['p99_ms']")" \
+        text_p50_ms="$(json_get "$WORK/states.json" ".get('text_p50_ms', 'none')")" text_p99_ms="$(json_get "$WORK/states.json" ".get('text_p99_ms', 'none')")" \
         samples="$(json_get "$WORK/states.json" "['samples']")" keys="$(json_get "$WORK/states.json" "['keys']")"
 
     # One record at random offsets: in-process (100 offsets), whole processes and jq (a few).
@@ -208,7 +209,8 @@ EOF
             open_best=$first; open_rss=$(json_get "$WORK/open.json" "['peak_rss_kb']")
         fi
     done
-    row "$size" open first_frame_ms="$open_best" peak_rss_kb="$open_rss"
+    row "$size" open first_frame_ms="$open_best" peak_rss_kb="$open_rss" \
+        rss_anon_kb="$(json_get "$WORK/open.json" "['rss_anon_kb']")" rss_file_kb="$(json_get "$WORK/open.json" "['rss_file_kb']")"
 
     # Keypress to frame: scripted keys against the in-memory terminal, then the real binary in tmux.
     echo "-- keys" >&2

@@ -46,7 +46,7 @@ public final class Replayer {
     private var keyCheckpoints: [String: [JSON?]] = [:]
     /// Operations that could not apply, by offset (e.g. `increment` on a string).
     public private(set) var issues: [Int64: [String]] = [:]
-    private let fold: FastFold
+    let fold: FastFold
     /// Whether `states(at:)` has folded before (then it keeps every checkpoint it passes).
     private var hasFolded = false
 
@@ -63,14 +63,6 @@ public final class Replayer {
     public func apply(_ record: Record, to state: JSON?) -> JSON? {
         var found: [String] = []
         let after = Fold.apply(rules, type: record.type, data: record.data(), to: state, issues: &found)
-        if !found.isEmpty { issues[record.offset] = found }
-        return after
-    }
-
-    /// Applies one record, whose data is already parsed, to a record's state.
-    public func apply(_ record: Record, data: JSON, to state: JSON?) -> JSON? {
-        var found: [String] = []
-        let after = Fold.apply(rules, type: record.type, data: data, to: state, issues: &found)
         if !found.isEmpty { issues[record.offset] = found }
         return after
     }

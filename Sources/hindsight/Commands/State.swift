@@ -5,10 +5,10 @@ struct State: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the state at a point as JSON: one record with --key, else an object of key -> state.",
         discussion: """
-            Exactly one JSON document goes to stdout (so `| jq` works); a note of what --at resolved to goes
+            Exactly one JSON document goes to stdout (so `| jq` works); a note of what --at resolved to goes \
             to stderr. A record that does not exist at that point (not yet created, or deleted) prints null.
 
-            --at takes an offset (state after that record), a time (the last record whose running-maximum
+            --at takes an offset (state after that record), a time (the last record whose running-maximum \
             event time is at or before it), a version with --key (v2), start or end (the default).
 
             Examples:

@@ -105,12 +105,36 @@ struct DebugTests {
                         let from = Int64.random(in: 0..<200, using: &rng)
                         #expect(try Finder.find(e, in: t, key: nil, from: from, backward: false)?.offset == all.first { $0 >= from }, "\(text) from \(from)")
                         #expect(try Finder.find(e, in: t, key: nil, from: from, backward: true)?.offset == all.last { $0 <= from }, "\(text) back from \(from)")
-                        // A long forward search runs in two halves at once: the same answer.
-                        #expect(try Finder.scanForward(e, t, range: from..<200, threshold: 2)?.offset == all.first { $0 >= from }, "\(text) split from \(from)")
                         for k in ["k0", "k3"] {
                             let keyed = try transitions(e, t).filter { (try? t.log.record(at: $0).key) == k }
                             #expect(try Finder.find(e, in: t, key: k, from: from, backward: false)?.offset == keyed.first { $0 >= from })
                             #expect(try Finder.find(e, in: t, key: k, from: from, backward: true)?.offset == keyed.last { $0 <= from })
+                        }
+                    }
+                }
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+
+    @Test func aForwardScanSplitInTwoFindsWhatOneScanFinds() async throws {
+        await propertyCheck(count: 8, input: Gen.int(in: 1...100_000)) { seed in
+            do {
+                let dir = TempDir()
+                let t = try makeTimeline(dir, seed: UInt64(seed))
+                let alternate = Timeline(replayer: t.replayer, skip: [7, 90, 120])
+                for text in ["balance < 0", "balance > 150 and tags[*] == 1", "changed(balance) and event.data.amount > 90", "exists(name) and not (balance > 0)"] {
+                    let e = try WatchExpression.parse(text)
+                    for timeline in [t, alternate] {
+                        let all = try transitions(e, timeline)
+                        for from: Int64 in [0, 5, 33, 100, 150] {
+                            // A threshold of 1 splits every scan in two at a checkpoint.
+                            let split = try Finder.find(e, in: timeline, key: nil, from: from, backward: false, splitThreshold: 1)
+                            let whole = try Finder.find(e, in: timeline, key: nil, from: from, backward: false, splitThreshold: .max)
+                            #expect(split?.offset == all.first { $0 >= from }, "\(text) from \(from)")
+                            #expect(split?.offset == whole?.offset)
+                            #expect(split?.before == whole?.before && split?.after == whole?.after, "\(text) from \(from)")
                         }
                     }
                 }
