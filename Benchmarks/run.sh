@@ -4,7 +4,8 @@
 #
 #   Benchmarks/run.sh                 100k and 1M events (about 4 minutes)
 #   Benchmarks/run.sh --10m           also 10M events (about 10 more minutes, 2 GB of input)
-#   Benchmarks/run.sh --sizes 100k    only these sizes (100k, 1m, 10m, or smoke = 10k events, seconds)
+#   Benchmarks/run.sh --sizes 100k    only these sizes (100k, 1m, 10m, or smoke = 10k events, seconds,
+#                                     whose table is printed but not written to results/)
 #
 # Results: Benchmarks/results/SIZE.json (one file per size) and Benchmarks/results/table.md.
 # Inputs and logs: Benchmarks/data/ (gitignored; generated once, then reused: same arguments, same bytes).
@@ -30,8 +31,10 @@ done
 
 DATA=$ROOT/Benchmarks/data
 RESULTS=$ROOT/Benchmarks/results
-mkdir -p "$DATA" "$RESULTS"
 WORK=$(mktemp -d /tmp/hindsight-bench.XXXXXX)
+# A smoke run only checks the harness: its table is printed, not kept.
+[[ "$SIZES" == smoke ]] && RESULTS=$WORK/results
+mkdir -p "$DATA" "$RESULTS"
 TMUX_NAME=hsbench$$
 cleanup() {
     tmux -L "$TMUX_NAME" kill-server 2>/dev/null || true
