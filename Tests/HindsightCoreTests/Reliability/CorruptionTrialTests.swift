@@ -148,13 +148,9 @@ struct CorruptionTrialTests {
         print("corruption trials (seed \(seed)): \(tally) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         #expect(tally.trials >= trials * 9 / 10)
         #expect(tally.detectedByVerify == tally.recordChanges, "verify missed damage to records")
-        // Known: the key/id hash indexes and the sparse/time indexes carry no checksum, so a damaged entry
-        // that still passes the load-time sanity checks is trusted (see docs/RELIABILITY.md).
-        if !tally.wrongIndexAnswers.isEmpty {
-            withKnownIssue("a damaged index entry that passes the sanity checks is trusted: \(tally.wrongIndexAnswers.count) trials gave wrong answers") {
-                Issue.record("first: \(tally.wrongIndexAnswers.prefix(5).joined(separator: "\n"))")
-            }
-        }
+        // Readers check what an index says against the records they read (the key and id indexes also
+        // carry a checksum), so a damaged index never gives a wrong answer.
+        #expect(tally.wrongIndexAnswers.isEmpty, "\(tally.wrongIndexAnswers.count) trials gave wrong answers; first: \(tally.wrongIndexAnswers.prefix(5).joined(separator: "\n"))")
     }
 
     /// Damage in a segment: opening and reading either fail with a clear error or return exactly the
@@ -230,8 +226,8 @@ struct CorruptionTrialTests {
     }
 
     /// A damaged record inside the last segment (valid records after it) plus a torn tail: the reader
-    /// reports only the torn tail, so the next writer cuts the tail and appends after the damage instead
-    /// of refusing as it does for damage alone (found by fuzz-record; see docs/RELIABILITY.md).
+    /// reports the damage, not just the torn tail, and the next writer refuses the log instead of cutting
+    /// the tail and appending after the damage (found by fuzz-record; see docs/RELIABILITY.md).
     @Test func damageBeforeATornTailIsNotHiddenByIt() throws {
         let dir = TempDir("damage-torn")
         let path = dir.file("log")
@@ -244,23 +240,23 @@ struct CorruptionTrialTests {
         try FileSystem.writeAtomically(segment, bytes + [0x50, 0, 0, 0, 1, 2, 3])  // and a torn tail
         let report = try Verifier.verify(directory: path)
         #expect(report.problem?.offset == 0, "verify names the damage")
-        withKnownIssue("LogReader.scanTail keeps only the torn tail when a damaged record comes before it") {
-            let reader = try LogReader(directory: path)
-            guard case .damaged(_, let offset, _) = reader.tail else {
-                Issue.record("the reader's tail is \(reader.tail), not the damage at offset 0")
-                return
-            }
+        let reader = try LogReader(directory: path)
+        if case .damaged(_, let offset, _) = reader.tail {
             #expect(offset == 0)
+        } else {
+            Issue.record("the reader's tail is \(reader.tail), not the damage at offset 0")
         }
-        withKnownIssue("LogWriter.init cuts the torn tail and then appends after the damaged record") {
-            do {
-                let w = try LogWriter.make(path)
-                w.close()
-                Issue.record("a writer opened a log with a damaged record")
-            } catch let e as HindsightError {
-                #expect(e.code == .corrupt)
-            }
+        let before = try FileSystem.readAll(segment)
+        do {
+            let w = try LogWriter.make(path)
+            w.close()
+            Issue.record("a writer opened a log with a damaged record")
+        } catch let e as HindsightError {
+            #expect(e.code == .corrupt)
+            #expect(e.message.contains("00000000000000000000.log") && e.message.contains("offset 0"), "\(e.message)")
+            #expect(e.hint?.contains("hindsight verify") ?? false)
         }
+        #expect(try FileSystem.readAll(segment) == before, "the refused writer changed the segment")
     }
 
     /// Indexes left behind by an earlier state of the log (a copy restored from a backup, a crash between
