@@ -251,7 +251,12 @@ public final class LogReader {
                 position += recordSize
                 rel += 1
             case .incomplete:
-                tail = .torn(segment: s.files.log, position: position, bytes: size - position)
+                // A length that runs past the end with a valid record after it is damage, not a torn tail.
+                if try f.validRecordFollows(position, offset: s.base + rel, size: size) {
+                    damage = damage ?? .damaged(segment: s.files.log, offset: s.base + rel, reason: "length field runs past the end of the segment")
+                } else {
+                    tail = .torn(segment: s.files.log, position: position, bytes: size - position)
+                }
                 break scan
             case .newerVersion(let v):
                 throw HindsightError(.unsupported, "\(s.files.log): record at offset \(s.base + rel) has format version \(v), written by a newer hindsight",
@@ -263,6 +268,10 @@ public final class LogReader {
                     if damage == nil { damage = .damaged(segment: s.files.log, offset: s.base + rel, reason: reason) }
                     position += frame
                     rel += 1
+                } else if try f.validRecordFollows(position, offset: s.base + rel, size: size) {
+                    // Valid records follow but cannot be framed from here (a damaged length): damage.
+                    if damage == nil { damage = .damaged(segment: s.files.log, offset: s.base + rel, reason: reason) }
+                    break scan
                 } else {
                     tail = .torn(segment: s.files.log, position: position, bytes: size - position)
                     break scan

@@ -133,6 +133,7 @@ struct CorruptionTrialTests {
             if isSegment {
                 tally.recordChanges += 1
                 try checkDamagedSegment(path, reference, label, &tally)
+                if let damaged { try checkTornTailIsGenuine(path, name: name, original: original, damaged: damaged, label) }
             } else {
                 tally.indexChanges += 1
                 let kind = String(name.split(separator: ".").last ?? "")
@@ -193,6 +194,24 @@ struct CorruptionTrialTests {
         }
         _ = try? reader.offset(atOrBefore: reference.times.first?.0 ?? Timestamp(microseconds: 0))
         _ = try? Replayer(log: reader, rules: .mergeAll).states(at: max(0, reader.count - 1))
+    }
+
+    /// A reader calls the end of a segment a torn tail (which the next writer cuts) only when no intact
+    /// record follows the bad bytes: damage with whole records after it (a damaged length field too) is
+    /// damage, never cut.
+    func checkTornTailIsGenuine(_ path: String, name: String, original: [UInt8], damaged: [UInt8], _ label: String) throws {
+        guard let reader = try? LogReader(directory: path), case .torn(let segment, let position, _) = reader.tail,
+            segment.hasSuffix("/" + name)
+        else { return }
+        var q = 0
+        while q + 4 <= original.count {
+            let size = Int(UInt32(original[q]) | UInt32(original[q + 1]) << 8 | UInt32(original[q + 2]) << 16 | UInt32(original[q + 3]) << 24) + 4
+            if q > position && q + size <= damaged.count && damaged[q..<(q + size)] == original[q..<(q + size)] {
+                Issue.record("\(label): the reader calls the bytes from \(position) a torn tail, but the intact record at byte \(q) follows")
+                return
+            }
+            q += size
+        }
     }
 
     /// Damage in a derived index: the records are intact, so every read must give the original answer.
@@ -257,6 +276,37 @@ struct CorruptionTrialTests {
             #expect(e.hint?.contains("hindsight verify") ?? false)
         }
         #expect(try FileSystem.readAll(segment) == before, "the refused writer changed the segment")
+    }
+
+    /// A damaged length field in the active segment (too large, too small, or zero) makes the records
+    /// after it unframeable from it; they are still there, so it is damage (verify exit 3, the writer
+    /// refuses), not a torn tail that the next writer would cut with every record after it.
+    @Test func aDamagedLengthFieldIsNotATornTail() throws {
+        for (n, length) in [UInt32(0xFFFF_FF00), 0x0010_0000, 3, 0, 200].enumerated() {
+            let dir = TempDir("length-\(n)")
+            let path = dir.file("log")
+            let writer = try LogWriter.make(path)
+            _ = try writer.append(Drafts.random(count: 20, keys: 3, seed: 7))
+            writer.close()
+            let segment = path + "/00000000000000000000.log"
+            let original = try FileSystem.readAll(segment)
+            let reader0 = try LogReader(directory: path)
+            let victim = try reader0.locate(5).position
+            var bytes = original
+            withUnsafeBytes(of: length.littleEndian) { for i in 0..<4 { bytes[victim + i] = $0[i] } }
+            try FileSystem.writeAtomically(segment, bytes)
+            let report = try Verifier.verify(directory: path)
+            #expect(report.problem?.offset == 5 && report.tornTail == nil, "length \(length): \(String(describing: report.problem)) \(String(describing: report.tornTail))")
+            let reader = try LogReader(directory: path)
+            guard case .damaged(_, let offset, _) = reader.tail else {
+                Issue.record("length \(length): the reader's tail is \(reader.tail)")
+                continue
+            }
+            #expect(offset == 5)
+            #expect(try reader.records(0..<5) == reader0.records(0..<5))
+            #expect(throws: HindsightError.self) { let w = try LogWriter.make(path); w.close() }
+            #expect(try FileSystem.readAll(segment) == bytes, "length \(length): the refused writer changed the segment")
+        }
     }
 
     /// Indexes left behind by an earlier state of the log (a copy restored from a backup, a crash between
