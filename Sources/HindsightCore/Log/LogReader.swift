@@ -85,7 +85,14 @@ public final class LogReader {
             }
             segments = newSegments
             for (i, s) in segments.enumerated().dropLast() {
-                s.count = Int(segments[i + 1].base - s.base)
+                let count = Int(segments[i + 1].base - s.base)
+                if count != s.count {
+                    // It was the active segment and has grown since: what was cached about its end is stale.
+                    s.endMaxTime = nil
+                    s.keys = nil
+                    s.ids = nil
+                }
+                s.count = count
                 if let f = try? segmentFile(s), let size = try? f.file.size(), size > s.validSize {
                     s.validSize = size
                     f.map(upTo: size)
