@@ -91,6 +91,7 @@ public final class LogReader {
                     s.endMaxTime = nil
                     s.keys = nil
                     s.ids = nil
+                    s.index = nil
                 }
                 s.count = count
                 if let f = try? segmentFile(s), let size = try? f.file.size(), size > s.validSize {
@@ -140,6 +141,8 @@ public final class LogReader {
         let size = try f.file.size()
         if let entries = loadIndexFiles(s, segmentSize: size), try spotCheck(entries, in: s, f: f, size: size) {
             s.index = entries
+            s.indexTrusted = false
+            s.checkedEntries = []
             return entries
         }
         return try replaceIndexWithRebuilt(i)
