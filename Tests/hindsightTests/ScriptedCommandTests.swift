@@ -158,6 +158,29 @@ struct ScriptedCommandTests {
         #expect(try CLI.run(["verify", log], cache: s.cache).status == 0)
     }
 
+    /// A damaged record with valid records after it, then a torn tail: verify reports the damage (exit 3,
+    /// not 2) and a writer refuses the log with one line naming the segment and offset instead of
+    /// cutting the tail and appending after the damage.
+    @Test func damageBeforeATornTailIsReportedAndRefused() throws {
+        let s = Scratch()
+        let log = s.file("log")
+        try CLI.run(["import", CLI.sample("bank-account.jsonl"), "--log", log, "--rules", CLI.sample("bank-account.rules.json")], cache: s.cache)
+        let segment = log + "/00000000000000000000.log"
+        var bytes = try FileSystem.readAll(segment)
+        bytes[300] ^= 0x20
+        try FileSystem.writeAtomically(segment, bytes + [0x60, 0, 0, 0, 9, 9])
+        let verify = try CLI.run(["verify", log, "--format", "json"], cache: s.cache)
+        #expect(verify.status == 3)
+        #expect(try JSONParser.parse(verify.stdout)["damaged"]?["offset"] == 2)
+        let before = try FileSystem.readAll(segment)
+        let r = try CLI.run(["import", CLI.sample("bank-account.jsonl"), "--log", log], cache: s.cache)
+        #expect(r.status == HindsightError.Code.corrupt.exitStatus)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("hindsight: ") && r.stderr.contains(segment) && r.stderr.contains("offset 2") && r.stderr.contains("hindsight verify"), "\(r.stderr)")
+        #expect(try FileSystem.readAll(segment) == before, "the refused import changed the segment")
+    }
+
     @Test func aSecondWriterGetsAClearError() throws {
         let s = Scratch()
         let log = s.file("log")

@@ -37,6 +37,10 @@ public final class LogReader {
         /// Running maximum event time after the segment's last record, when known.
         var endMaxTime: Int64?
         var lastHash: ChainHash?
+        /// Whether `index` was rebuilt from the records (else entries are checked as they are used).
+        var indexTrusted = false
+        /// Entries of `index` checked against the records (see IndexChecks.swift).
+        var checkedEntries = Set<Int>()
 
         init(files: SegmentFiles) { self.files = files }
         var base: Int64 { files.base }
@@ -81,7 +85,15 @@ public final class LogReader {
             }
             segments = newSegments
             for (i, s) in segments.enumerated().dropLast() {
-                s.count = Int(segments[i + 1].base - s.base)
+                let count = Int(segments[i + 1].base - s.base)
+                if count != s.count {
+                    // It was the active segment and has grown since: what was cached about its end is stale.
+                    s.endMaxTime = nil
+                    s.keys = nil
+                    s.ids = nil
+                    s.index = nil
+                }
+                s.count = count
                 if let f = try? segmentFile(s), let size = try? f.file.size(), size > s.validSize {
                     s.validSize = size
                     f.map(upTo: size)
@@ -129,11 +141,11 @@ public final class LogReader {
         let size = try f.file.size()
         if let entries = loadIndexFiles(s, segmentSize: size), try spotCheck(entries, in: s, f: f, size: size) {
             s.index = entries
+            s.indexTrusted = false
+            s.checkedEntries = []
             return entries
         }
-        let rebuilt = try rebuildIndex(i)
-        s.index = rebuilt
-        return rebuilt
+        return try replaceIndexWithRebuilt(i)
     }
 
     private func loadIndexFiles(_ s: Segment, segmentSize: Int) -> [IndexEntry]? {
@@ -182,8 +194,7 @@ public final class LogReader {
     func endMaxTime(_ i: Int) throws -> Int64 {
         let s = segments[i]
         if let t = s.endMaxTime { return t }
-        let index = try sparseIndex(i)
-        guard let last = index.last else {
+        guard let last = try checkedEntry(i, { $0.isEmpty ? nil : $0.count - 1 }) else {
             let t = i == 0 ? Int64.min : try endMaxTime(i - 1)
             s.endMaxTime = t
             return t
@@ -212,6 +223,8 @@ public final class LogReader {
         let f = try segmentFile(s)
         let size = try f.file.size()
         s.index = nil
+        s.indexTrusted = false
+        s.checkedEntries = []
         s.endMaxTime = nil
         s.keys = nil
         s.ids = nil
@@ -220,6 +233,11 @@ public final class LogReader {
         while let last = entries.last {
             if case .record = try f.decode(at: Int(last.position), expectedOffset: s.base + Int64(last.relativeOffset), limit: size, verifyChecksum: false) { break }
             entries.removeLast()
+        }
+        // The entry the scan starts from must hold (its running maximum too): else rebuild the index.
+        if !s.indexTrusted, !entries.isEmpty, try !entryHolds(i, entries, entries.count - 1, limit: size) {
+            entries = try rebuildIndex(i)
+            s.indexTrusted = true
         }
         s.index = entries
         var position = Int(entries.last?.position ?? 0)
@@ -243,7 +261,12 @@ public final class LogReader {
                 position += recordSize
                 rel += 1
             case .incomplete:
-                tail = .torn(segment: s.files.log, position: position, bytes: size - position)
+                // A length that runs past the end with a valid record after it is damage, not a torn tail.
+                if try f.validRecordFollows(position, offset: s.base + rel, size: size) {
+                    damage = damage ?? .damaged(segment: s.files.log, offset: s.base + rel, reason: "length field runs past the end of the segment")
+                } else {
+                    tail = .torn(segment: s.files.log, position: position, bytes: size - position)
+                }
                 break scan
             case .newerVersion(let v):
                 throw HindsightError(.unsupported, "\(s.files.log): record at offset \(s.base + rel) has format version \(v), written by a newer hindsight",
@@ -255,13 +278,19 @@ public final class LogReader {
                     if damage == nil { damage = .damaged(segment: s.files.log, offset: s.base + rel, reason: reason) }
                     position += frame
                     rel += 1
+                } else if try f.validRecordFollows(position, offset: s.base + rel, size: size) {
+                    // Valid records follow but cannot be framed from here (a damaged length): damage.
+                    if damage == nil { damage = .damaged(segment: s.files.log, offset: s.base + rel, reason: reason) }
+                    break scan
                 } else {
                     tail = .torn(segment: s.files.log, position: position, bytes: size - position)
                     break scan
                 }
             }
         }
-        if tail == .clean, let damage { tail = damage }
+        // Damage with valid records after it is reported even when a torn tail follows: a writer must
+        // not cut the tail and append after a damaged record.
+        if let damage { tail = damage }
         if s.index?.isEmpty ?? true, position > 0 {
             s.index = [IndexEntry(relativeOffset: 0, position: 0, maxTime: maxTime)]
         }
@@ -291,8 +320,7 @@ public final class LogReader {
         let s = segments[i]
         let f = try segmentFile(s)
         let rel = offset - s.base
-        let index = try sparseIndex(i)
-        let entry = SparseIndex.floorEntry(index, relativeOffset: UInt32(rel))
+        let entry = try locatingEntry(i, relativeOffset: UInt32(rel))
         var position = Int(entry?.position ?? 0)
         var current = Int64(entry?.relativeOffset ?? 0)
         let limit = limitOf(s, f)
@@ -423,20 +451,17 @@ public final class LogReader {
         var seg: Int?
         while lo <= hi {
             let mid = (lo + hi) / 2
-            let index = try sparseIndex(mid)
-            if let first = index.first, first.maxTime <= t {
+            // Entries are checked against the records before they are trusted (IndexChecks.swift).
+            if let first = try checkedEntry(mid, { $0.isEmpty ? nil : 0 }), first.maxTime <= t {
                 seg = mid
                 lo = mid + 1
-            } else if index.isEmpty {
-                hi = mid - 1
             } else {
                 hi = mid - 1
             }
         }
         guard let i = seg else { return nil }
         let s = segments[i]
-        let index = try sparseIndex(i)
-        guard let entry = SparseIndex.floorEntry(index, time: t) else { return nil }
+        guard let entry = try checkedEntry(i, { SparseIndex.floorPosition($0, time: t) }) else { return nil }
         var answer = s.base + Int64(entry.relativeOffset)
         var maxTime = entry.maxTime
         let f = try segmentFile(s)

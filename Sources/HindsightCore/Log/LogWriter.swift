@@ -71,6 +71,9 @@ public final class LogWriter {
     private var activeKeys = HashIndex()
     private var activeIDs = HashIndex()
     private var hashesFlushed = 0
+    /// CRC-32 of the flushed entries of the active key and id index files (kept in their headers).
+    private var keysCRC: UInt32 = 0
+    private var idsCRC: UInt32 = 0
 
     /// Ids of the active segment and of everything appended by this writer: hash -> offset.
     private var recentIDs = IDTable()
@@ -242,7 +245,13 @@ public final class LogWriter {
         try FileSystem.writeAtomically(s.files.ids, activeIDs.encode())
         indexFlushed = activeIndex.count
         hashesFlushed = activeCount
+        keysCRC = LogWriter.entriesCRC(activeKeys)
+        idsCRC = LogWriter.entriesCRC(activeIDs)
         pendingFirstOffset = nextOffset
+    }
+
+    private static func entriesCRC(_ index: HashIndex) -> UInt32 {
+        index.encode().withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[HashIndex.headerSize...])) }
     }
 
     /// An active segment's hash indexes in offset order (a segment sealed and then extended is rare: a crash mid-roll).
@@ -421,7 +430,7 @@ public final class LogWriter {
             indexFlushed = activeIndex.count
         }
         if hashesFlushed < activeCount {
-            for (path, index) in [(files.keys, activeKeys), (files.ids, activeIDs)] {
+            for (path, index, isIDs) in [(files.keys, activeKeys, false), (files.ids, activeIDs, true)] {
                 let f = try RawFile.openForWriting(path, create: true)
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity((activeCount - hashesFlushed) * HashIndex.entrySize)
@@ -430,7 +439,9 @@ public final class LogWriter {
                     RecordFormat.appendLE(index.offsets[k], &bytes)
                 }
                 try f.write(bytes, at: HashIndex.headerSize + hashesFlushed * HashIndex.entrySize)
-                try f.write(HashIndex.header(count: activeCount, sorted: false), at: 0)
+                let crc = bytes.withUnsafeBytes { CRC32.update(isIDs ? idsCRC : keysCRC, $0) }
+                if isIDs { idsCRC = crc } else { keysCRC = crc }
+                try f.write(HashIndex.header(count: activeCount, sorted: false, crc: crc), at: 0)
             }
             hashesFlushed = activeCount
         }
@@ -463,6 +474,8 @@ public final class LogWriter {
         activeKeys = HashIndex()
         activeIDs = HashIndex()
         hashesFlushed = 0
+        keysCRC = 0
+        idsCRC = 0
         pendingFirstOffset = nextOffset
     }
 

@@ -111,7 +111,8 @@ enum SparseIndex {
 
 /// A segment's hash index of keys (`.keys`) or ids (`.ids`): 64-bit FNV-1a hash -> relative offset.
 ///
-/// Layout: a 16-byte header (`HSHX`, u8 version 1, u8 flags (bit 0: sorted), u16 0, u32 count, u32 0)
+/// Layout: a 16-byte header (`HSHX`, u8 version 1, u8 flags (bit 0: sorted, bit 1: checksummed), u16 0,
+/// u32 count, u32 CRC-32 of the `count` entries' bytes (0 without bit 1: files of earlier builds))
 /// then `count` entries of (u64 hash, u32 relative offset). The writer appends entries in offset order
 /// while a segment is active and rewrites them sorted by (hash, offset) when it seals the segment.
 /// A match is a candidate only: readers compare the record's actual key or id.
@@ -196,29 +197,35 @@ struct HashIndex: Sendable {
     }
 
     func encode() -> [UInt8] {
-        var out: [UInt8] = HashIndex.magic
-        out.append(1)
-        out.append(sorted ? 1 : 0)
-        RecordFormat.appendLE(UInt16(0), &out)
-        RecordFormat.appendLE(UInt32(count), &out)
-        RecordFormat.appendLE(UInt32(0), &out)
+        var out: [UInt8] = []
         out.reserveCapacity(HashIndex.headerSize + count * HashIndex.entrySize)
+        out.append(contentsOf: repeatElement(0, count: HashIndex.headerSize))
         for i in 0..<count {
             RecordFormat.appendLE(hashes[i], &out)
             RecordFormat.appendLE(offsets[i], &out)
         }
+        let crc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[HashIndex.headerSize...])) }
+        out.replaceSubrange(0..<HashIndex.headerSize, with: HashIndex.header(count: count, sorted: sorted, crc: crc))
         return out
     }
 
-    /// The header bytes for an unsorted index of `count` entries (rewritten as entries are appended).
-    static func header(count: Int, sorted: Bool) -> [UInt8] {
+    /// The header bytes for an index of `count` entries whose bytes have CRC-32 `crc` (an unsorted one's
+    /// is rewritten as entries are appended).
+    static func header(count: Int, sorted: Bool, crc: UInt32) -> [UInt8] {
         var out: [UInt8] = magic
         out.append(1)
-        out.append(sorted ? 1 : 0)
+        out.append((sorted ? 1 : 0) | 2)
         RecordFormat.appendLE(UInt16(0), &out)
         RecordFormat.appendLE(UInt32(count), &out)
-        RecordFormat.appendLE(UInt32(0), &out)
+        RecordFormat.appendLE(crc, &out)
         return out
+    }
+
+    /// Whether the header's checksum (when it has one) matches the first `count` entries of `raw`.
+    static func checksumHolds(_ raw: UnsafeRawBufferPointer, count: Int) -> Bool {
+        guard raw[5] & 2 != 0 else { return true }
+        let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        return CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[headerSize..<(headerSize + count * entrySize)])) == stored
     }
 
     /// Decodes a file; nil when it fails the sanity check. Entries beyond the header's count are ignored
@@ -228,7 +235,7 @@ struct HashIndex: Sendable {
         return bytes.withUnsafeBytes { raw -> HashIndex? in
             let sorted = raw[5] & 1 == 1
             let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-            guard headerSize + count * entrySize <= raw.count else { return nil }
+            guard headerSize + count * entrySize <= raw.count, checksumHolds(raw, count: count) else { return nil }
             var index = HashIndex(sorted: sorted)
             index.hashes.reserveCapacity(count)
             index.offsets.reserveCapacity(count)
@@ -291,7 +298,7 @@ final class MappedHashIndex: @unchecked Sendable {
         let raw = UnsafeRawBufferPointer(start: p, count: size)
         let header = Array(raw[0..<4])
         let stored = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-        var ok = header == HashIndex.magic && raw[4] == 1 && raw[5] & 1 == 1 && stored == count
+        var ok = header == HashIndex.magic && raw[4] == 1 && raw[5] & 1 == 1 && stored == count && HashIndex.checksumHolds(raw, count: count)
         if ok {
             var previous: (UInt64, UInt32)?
             let maxRelative = UInt32(max(0, count - 1))

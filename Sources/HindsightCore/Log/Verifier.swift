@@ -68,10 +68,12 @@ public enum Verifier {
                     expected += 1
                     if report.records & 0xFFFF == 0 { progress?(done + position, total) }
                 case .incomplete:
-                    if n == bases.count - 1 {
+                    if n == bases.count - 1, try !segment.validRecordFollows(position, offset: expected, size: size) {
                         report.tornTail = (files.log, size - position, expected, "the record is cut short")
                     } else {
-                        report.problem = .init(offset: expected, segment: files.log, position: position, reason: "the record is cut short inside a sealed segment")
+                        let reason = n == bases.count - 1 ? "the record's length runs past the end of the segment and valid records follow it (a damaged length)"
+                            : "the record is cut short inside a sealed segment"
+                        report.problem = .init(offset: expected, segment: files.log, position: position, reason: reason)
                     }
                     return report
                 case .newerVersion(let v):
@@ -96,9 +98,13 @@ public enum Verifier {
     }
 
     static func followedByRecord(_ f: SegmentFile, position: Int, expected: Int64, size: Int) throws -> Bool {
-        guard let frame = try f.frameSize(at: position, limit: size), position + frame < size else { return false }
-        if case .record = try f.decode(at: position + frame, expectedOffset: expected + 1, limit: size) { return true }
-        return false
+        if let frame = try f.frameSize(at: position, limit: size), position + frame < size,
+            case .record = try f.decode(at: position + frame, expectedOffset: expected + 1, limit: size)
+        {
+            return true
+        }
+        // A damaged length field: look for any valid record after the damage.
+        return try f.validRecordFollows(position, offset: expected, size: size)
     }
 
     /// Notes derived indexes that are missing or do not match the records (they are rebuilt when used).

@@ -200,11 +200,13 @@ enum FuzzHarness {
         if reader.tail == .clean { try check(seen.count == Int(reader.count), "a clean log whose records cannot all be read") }
         // Key and id lookups (through fuzzed or rebuilt hash indexes) find every readable record; they may
         // throw a clear error instead when rebuilding an index meets a damaged record.
+        // A key or id whose bytes are not UTF-8 (only a forged or CRC-repaired record has one) reads as a
+        // string with U+FFFD in it, which names other bytes: no string can look it up, so skip those.
         for r in seen.prefix(4) {
-            if let versions = try? reader.offsets(forKey: r.key) {
+            if !r.key.unicodeScalars.contains("\u{FFFD}"), let versions = try? reader.offsets(forKey: r.key) {
                 try check(versions.contains(r.offset), "the key index lost offset \(r.offset) of key \(TextSafety.escape(r.key))")
             }
-            if let found = Result(catching: { try reader.offset(forID: r.id) }).success {
+            if !r.id.unicodeScalars.contains("\u{FFFD}"), let found = Result(catching: { try reader.offset(forID: r.id) }).success {
                 try check(found != nil, "the id index lost id \(TextSafety.escape(r.id))")
             }
         }
