@@ -130,8 +130,16 @@ public enum Finder {
             if view.offset & 0x3FFF == 0 && cancelled() { return false }
             if skip.contains(view.offset) { return true }
             let key = view.keyString
-            var entry = entries.removeValue(forKey: key) ?? ScanEntry(state: start[key], truth: nil)
-            defer { entries[key] = entry }
+            // One hash lookup per event (two the first time a record is met); the entry is then
+            // changed in place, so that the fold can update a state no one else holds.
+            let index: [String: ScanEntry].Index
+            if let i = entries.index(forKey: key) {
+                index = i
+            } else {
+                entries[key] = ScanEntry(state: start[key], truth: nil)
+                guard let i = entries.index(forKey: key) else { return true }
+                index = i
+            }
             let record = readsEvent ? view.record() : nil
             func context(_ before: JSON?, _ after: JSON?) -> WatchContext {
                 if let record { return WatchContext(before: before, after: after, record: record) }
@@ -139,16 +147,17 @@ public enum Finder {
             }
             // A state expression turns true where it was false: before the record's first event in
             // the range, that is its truth on the state at the range's start.
-            let was = eventLike || (entry.truth ?? (entry.state != nil && e.evaluate(context(nil, entry.state))))
+            let was = eventLike || (entries.values[index].truth ?? (entries.values[index].state.map { e.evaluate(context(nil, $0)) } ?? false))
             // Only expressions that read the state before the event keep it (otherwise the fold
             // updates the state in place, and a match looks its previous state up).
-            let before = eventLike ? entry.state : nil
-            fold.apply(view, to: &entry.state, buffers: &buffers, issues: &issues)
+            let before = eventLike ? entries.values[index].state : nil
+            fold.apply(view, to: &entries.values[index].state, buffers: &buffers, issues: &issues)
             issues.removeAll(keepingCapacity: true)
-            let truth = e.evaluate(context(before, entry.state))
-            entry.truth = truth
+            let after = entries.values[index].state
+            let truth = e.evaluate(context(before, after))
+            entries.values[index].truth = truth
             if truth && (eventLike || !was) {
-                found = ScanHit(offset: view.offset, key: key, before: before, after: entry.state)
+                found = ScanHit(offset: view.offset, key: key, before: before, after: after)
                 return last
             }
             return true
