@@ -8,7 +8,7 @@ struct Hindsight: ParsableCommand {
         commandName: "hindsight",
         abstract: "A terminal time-travel explorer for immutable event logs.",
         discussion: """
-            SOURCE is a log directory (made by `hindsight import`) or a JSONL / CloudEvents / kcat -J file,
+            SOURCE is a log directory (made by `hindsight import`) or a JSONL / CloudEvents / kcat -J file, \
             which is imported into a cache keyed by its content (so the second open is instant).
 
             Examples:

@@ -11,6 +11,12 @@ enum Output {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Writes bytes to stdout (buffered).
+    static func write(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     static func line(_ text: String = "") {
         write(text)
         write("\n")

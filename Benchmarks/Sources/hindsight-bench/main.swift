@@ -25,6 +25,18 @@ func peakRSS() -> Int {
     return usage.ru_maxrss
 }
 
+/// Resident memory now, from /proc/self/status: (anonymous, file-backed) in KiB.
+func residentSplit() -> (anon: Int, file: Int) {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+    func field(_ name: String) -> Int {
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return 0
+    }
+    return (field("RssAnon:"), field("RssFile:"))
+}
+
 /// A small deterministic generator (SplitMix64), so that every run picks the same samples.
 struct SplitMix: RandomNumberGenerator {
     var state: UInt64
@@ -101,8 +113,25 @@ func states(_ options: Options) throws {
     let endStart = now()
     let end = try Replayer(log: log, rules: rules).states(at: log.count - 1)
     let endMs = (now() - endStart) * 1000
-    emit(["p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": times.max() ?? 0, "samples": times.count,
-          "keys": max(keys, end.count), "end_ms": endMs])
+    // The same offsets as JSON text (`Replayer.stateTexts`, what `state --format jsonl` prints): the
+    // default rule only.
+    var textTimes: [Double] = []
+    rng = SplitMix(state: UInt64(options.int("seed", 1)))
+    for _ in 0..<options.int("samples", 20) {
+        let offset = Int64.random(in: 0..<log.count, using: &rng)
+        let replayer = Replayer(log: log, rules: rules)
+        let start = now()
+        guard let texts = try replayer.stateTexts(at: offset) else { break }
+        textTimes.append((now() - start) * 1000)
+        keys = max(keys, texts.count)
+    }
+    var result: [String: Any] = ["p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": times.max() ?? 0,
+                                 "samples": times.count, "keys": max(keys, end.count), "end_ms": endMs]
+    if !textTimes.isEmpty {
+        result["text_p50_ms"] = percentile(textTimes, 50)
+        result["text_p99_ms"] = percentile(textTimes, 99)
+    }
+    emit(result)
 }
 
 /// One record's state at random offsets (the record of a random event at or before the offset), each
@@ -139,7 +168,9 @@ func open(_ options: Options) throws {
     let frame = ExplorerView.render(state, data)
     let ms = (now() - start) * 1000
     let text = frame.plainDescription()
-    emit(["first_frame_ms": ms, "peak_rss_kb": peakRSS(), "records": log.count, "frame_chars": text.count])
+    let split = residentSplit()
+    emit(["first_frame_ms": ms, "peak_rss_kb": peakRSS(), "rss_anon_kb": split.anon, "rss_file_kb": split.file, "records": log.count,
+          "frame_chars": text.count])
 }
 
 /// Keypress-to-frame: a scripted session of keys (moves, pages, jumps along the timeline, a record's
@@ -181,11 +212,15 @@ func pick(_ options: Options) throws {
     for _ in 0..<options.int("samples", 5) {
         let offset = Int64.random(in: 0..<log.count, using: &rng)
         let key = try log.record(at: Int64.random(in: 0...offset, using: &rng)).key
-        samples.append(["offset": offset, "key": key])
+        // The id of the event at the offset: a peer that reads the input (with its duplicates) folds
+        // up to the line that holds it.
+        samples.append(["offset": offset, "key": key, "id": try log.record(at: offset).id])
     }
-    // A key with many versions (for history and diff).
+    // The key of the last event (for history and diff) and its number of versions.
     let last = try log.record(at: log.count - 1).key
-    emit(["samples": samples, "busy_key": last, "records": log.count])
+    let rules = try log.meta.rules.map { try Rules(json: $0) } ?? Rules.mergeAll
+    let versions = try Replayer(log: log, rules: rules).versions(of: last).count
+    emit(["samples": samples, "busy_key": last, "busy_versions": versions, "records": log.count])
 }
 
 let args = CommandLine.arguments

@@ -62,6 +62,16 @@ public indirect enum WatchExpression: Sendable, Equatable, CustomStringConvertib
         }
     }
 
+    /// Whether the expression reads the event (`event.…`): only then does a context need it.
+    public var readsEvent: Bool {
+        switch self {
+        case .literal: return false
+        case .path(let p), .exists(let p), .changed(let p): return p.root == .event
+        case .not(let e): return e.readsEvent
+        case .and(let a, let b), .or(let a, let b), .compare(let a, _, let b): return a.readsEvent || b.readsEvent
+        }
+    }
+
     /// Whether the expression reads the event or compares before with after (then it is true of
     /// single events rather than of states: `find` reports every event where it holds).
     public var isEventPredicate: Bool {
@@ -123,19 +133,26 @@ public struct WatchPath: Sendable, Equatable, CustomStringConvertible {
 public struct WatchContext {
     public var before: JSON?
     public var after: JSON?
-    public var record: Record
-    /// The event data, parsed once.
-    public var data: JSON
+    /// The event and its data (parsed once); nil when the expression does not read the event
+    /// (``WatchExpression/readsEvent``), so that a scan need not decode every record.
+    var event: (record: Record, data: JSON)?
 
     public init(before: JSON?, after: JSON?, record: Record, data: JSON? = nil) {
         self.before = before
         self.after = after
-        self.record = record
-        self.data = data ?? record.data()
+        self.event = (record, data ?? record.data())
+    }
+
+    /// A context without the event, for expressions that read only states.
+    init(before: JSON?, after: JSON?) {
+        self.before = before
+        self.after = after
+        self.event = nil
     }
 
     var eventDocument: JSON {
-        [
+        guard let (record, data) = event else { return .null }
+        return [
             "type": .string(record.type), "key": .string(record.key), "id": .string(record.id),
             "offset": .int(record.offset), "time": .string(record.eventTime.iso8601),
             "logTime": .string(record.logTime.iso8601), "data": data,

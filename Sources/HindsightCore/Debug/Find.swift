@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a watch expression turned true.
 public struct FindMatch: Sendable {
     public var record: Record
@@ -18,21 +20,33 @@ public enum Finder {
     /// The first match at or after `from` (or the last at or before it, going `backward`).
     /// - Parameter key: only this record; nil searches every record.
     /// - Complexity: with a key, the record's own events; without, a fold from the checkpoint before
-    ///   `from` (backward: chunk by chunk from the checkpoints, never a replay from offset 0).
+    ///   `from` (backward: chunks that start at checkpoints and double in length going back; never a
+    ///   replay from offset 0).
     public static func find(_ expression: WatchExpression, in timeline: Timeline, key: String?, from: Int64, backward: Bool) throws -> FindMatch? {
+        try find(expression, in: timeline, key: key, from: from, backward: backward, splitThreshold: parallelThreshold)
+    }
+
+    /// - Parameter splitThreshold: forward scans of at least this many events use a second core.
+    static func find(_ expression: WatchExpression, in timeline: Timeline, key: String?, from: Int64, backward: Bool,
+                     splitThreshold: Int) throws -> FindMatch? {
         if let key { return try findInRecord(expression, timeline, key: key, from: from, backward: backward) }
         let count = timeline.log.count
         guard count > 0 else { return nil }
         if !backward {
             guard from < count else { return nil }
-            return try scan(expression, timeline, range: max(0, from)..<count, last: false)
+            return try scan(expression, timeline, range: max(0, from)..<count, last: false, splitThreshold: splitThreshold)
         }
-        let interval = Int64(timeline.replayer.checkpointInterval)
+        // Chunks going back from `from`, each starting at a checkpoint and twice as long as the one
+        // after it: a match near `from` costs one short chunk, a search of the whole log about two
+        // forward folds and a checkpoint lookup per doubling.
+        let interval = Int64(max(1, timeline.replayer.checkpointInterval))
         var end = min(from, count - 1)
+        var size = interval
         while end >= 0 {
-            let start = (end / interval) * interval
-            if let m = try scan(expression, timeline, range: start..<(end + 1), last: true) { return m }
+            let start = max(0, ((end + 1 - size) / interval) * interval)
+            if let m = try scan(expression, timeline, range: start..<(end + 1), last: true, splitThreshold: splitThreshold) { return m }
             end = start - 1
+            size *= 2
         }
         return nil
     }
@@ -59,33 +73,133 @@ public enum Finder {
     }
 
     /// Folds `range` from the state before it, evaluating at each event; the first (or last) match.
-    static func scan(_ e: WatchExpression, _ t: Timeline, range: Range<Int64>, last: Bool) throws -> FindMatch? {
-        var map = try t.states(at: range.lowerBound - 1)
-        let start = map
-        var previous: [String: Bool] = [:]
-        let eventLike = e.isEventPredicate
-        var found: FindMatch?
-        try t.log.forEach(from: range.lowerBound, to: range.upperBound) { r in
-            if t.skip.contains(r.offset) { return true }
-            let before = map[r.key]
-            let after = t.replayer.apply(r, to: before)
-            map[r.key] = after
-            let data = r.data()
-            let truth = e.evaluate(WatchContext(before: before, after: after, record: r, data: data))
-            let was: Bool
-            if let p = previous[r.key] {
-                was = p
-            } else {
-                // The record's truth before this range: its state at the range's start.
-                was = !eventLike && start[r.key] != nil && e.evaluate(WatchContext(before: nil, after: start[r.key], record: r, data: data))
+    ///
+    /// A long forward scan on a machine with more than one core is split in two at a checkpoint: the
+    /// second half runs on its own thread (with its own reader) from the states at its start, and the
+    /// first half's match, if any, wins.
+    static func scan(_ e: WatchExpression, _ t: Timeline, range: Range<Int64>, last: Bool, splitThreshold: Int) throws -> FindMatch? {
+        let interval = Int64(max(1, t.replayer.checkpointInterval))
+        let middle = (range.lowerBound + Int64(range.count) / 2) / interval * interval
+        let split = !last && ProcessInfo.processInfo.activeProcessorCount > 1 && range.count >= splitThreshold
+            && middle > range.lowerBound && middle < range.upperBound
+        let hit: ScanHit?
+        if split {
+            let firstStart = try t.states(at: range.lowerBound - 1)
+            let secondStart = try t.states(at: middle - 1)
+            let second = SecondHalf()
+            let (directory, fold, skip) = (t.log.directory, t.replayer.fold, t.skip)
+            let thread = Thread {
+                second.finish(Result {
+                    try scan(e, log: try LogReader(directory: directory), fold: fold, skip: skip, start: secondStart,
+                             range: middle..<range.upperBound, last: false, cancelled: { second.cancelled })
+                })
             }
-            previous[r.key] = truth
+            thread.name = "hindsight find"
+            thread.start()
+            let first = try scan(e, log: t.log, fold: t.replayer.fold, skip: t.skip, start: firstStart,
+                                 range: range.lowerBound..<middle, last: false, cancelled: { false })
+            if first != nil { second.cancel() }
+            let other = try second.wait().get()
+            hit = first ?? other
+        } else {
+            hit = try scan(e, log: t.log, fold: t.replayer.fold, skip: t.skip, start: try t.states(at: range.lowerBound - 1),
+                           range: range, last: last, cancelled: { false })
+        }
+        guard let hit else { return nil }
+        let before = e.isEventPredicate ? hit.before : try t.state(of: hit.key, at: hit.offset - 1)
+        return FindMatch(record: try t.log.record(at: hit.offset), before: before, after: hit.after)
+    }
+
+    /// Forward scans of at least this many events use a second core (when there is one).
+    static let parallelThreshold = 131_072
+
+    /// The scan itself: records are read in place and folded as the replayer folds them, and decoded
+    /// into a `Record` only where the expression reads the event.
+    /// - Parameter start: every record's state before `range`.
+    static func scan(_ e: WatchExpression, log: LogReader, fold: FastFold, skip: Set<Int64>, start: StateMap,
+                     range: Range<Int64>, last: Bool, cancelled: () -> Bool) throws -> ScanHit? {
+        // The records the scan touches, in a plain dictionary: each one's state and whether the
+        // expression held after its last event.
+        var entries: [String: ScanEntry] = [:]
+        let eventLike = e.isEventPredicate
+        let readsEvent = e.readsEvent
+        var buffers = JSONParseBuffers()
+        var issues: [String] = []
+        var found: ScanHit?
+        try log.forEachView(from: range.lowerBound, to: range.upperBound) { view in
+            if view.offset & 0x3FFF == 0 && cancelled() { return false }
+            if skip.contains(view.offset) { return true }
+            let key = view.keyString
+            var entry = entries.removeValue(forKey: key) ?? ScanEntry(state: start[key], truth: nil)
+            defer { entries[key] = entry }
+            let record = readsEvent ? view.record() : nil
+            func context(_ before: JSON?, _ after: JSON?) -> WatchContext {
+                if let record { return WatchContext(before: before, after: after, record: record) }
+                return WatchContext(before: before, after: after)
+            }
+            // A state expression turns true where it was false: before the record's first event in
+            // the range, that is its truth on the state at the range's start.
+            let was = eventLike || (entry.truth ?? (entry.state != nil && e.evaluate(context(nil, entry.state))))
+            // Only expressions that read the state before the event keep it (otherwise the fold
+            // updates the state in place, and a match looks its previous state up).
+            let before = eventLike ? entry.state : nil
+            fold.apply(view, to: &entry.state, buffers: &buffers, issues: &issues)
+            issues.removeAll(keepingCapacity: true)
+            let truth = e.evaluate(context(before, entry.state))
+            entry.truth = truth
             if truth && (eventLike || !was) {
-                found = FindMatch(record: r, before: before, after: after)
+                found = ScanHit(offset: view.offset, key: key, before: before, after: entry.state)
                 return last
             }
             return true
         }
         return found
+    }
+}
+
+/// Where a scan matched (the record is read once the scans are done).
+struct ScanHit: Sendable {
+    var offset: Int64
+    var key: String
+    var before: JSON?
+    var after: JSON?
+}
+
+/// A record met by a scan: its state so far, and whether the expression held after its last event.
+private struct ScanEntry {
+    var state: JSON?
+    var truth: Bool?
+}
+
+/// The second half of a split scan: its result, and a flag that stops it once the first half matched.
+private final class SecondHalf: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<ScanHit?, Error>?
+    private var stop = false
+
+    var cancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stop
+    }
+
+    func cancel() {
+        condition.lock()
+        stop = true
+        condition.unlock()
+    }
+
+    func finish(_ value: Result<ScanHit?, Error>) {
+        condition.lock()
+        result = value
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() -> Result<ScanHit?, Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return result ?? .success(nil)
     }
 }

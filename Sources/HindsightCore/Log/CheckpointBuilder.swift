@@ -176,7 +176,7 @@ final class CheckpointBuilder: @unchecked Sendable {
             throw HindsightError(.io, "checkpoints: a segment starts at \(base) but \(state.position) records were folded")
         }
         segmentBase = base
-        let present = state.slotKeys.indices.filter { state.isPresent($0) }
+        let present = (0..<state.slotCount).filter { state.isPresent($0) }
         let block = state.encodeBlock(full: true, previous: base, slots: present, digest: digest)
         try replaceFile(base: base, with: block)
         lastBlock = base
@@ -239,9 +239,8 @@ final class CheckpointBuilder: @unchecked Sendable {
             hash = lastBlock.header.recordHash
             t.bytes.withUnsafeBytes { raw in
                 _ = t.chain.forEachEntryNewestFirst(raw, upTo: from) { key, state in
-                    let k = String(decoding: key, as: UTF8.self)
-                    guard st.slotOf[k] == nil else { return }
-                    st.load(k, state)
+                    guard !st.hasSlot(key) else { return }
+                    st.load(key, state)
                 }
             }
             keepLastFile = true
@@ -282,15 +281,86 @@ final class CheckpointBuilder: @unchecked Sendable {
     }
 }
 
+/// The records' keys, each with a slot number (0, 1, ... in order of first appearance): an
+/// open-addressing table over the keys' bytes (kept in one buffer), so that a record's slot is found
+/// from its key bytes without making a `String`.
+struct KeySlots {
+    /// Slot + 1 per table entry (0: empty); the size is a power of two, at most half full.
+    private var table: [Int32] = Array(repeating: 0, count: 1024)
+    private var hashes: [UInt64] = []
+    private var starts: [Int] = []
+    private var bytes: [UInt8] = []
+
+    var count: Int { hashes.count }
+
+    @inline(__always)
+    private static func index(_ hash: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// The key bytes of a slot (valid inside `body`).
+    @inline(__always)
+    func withKey<R>(_ slot: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let start = starts[slot]
+        let end = slot + 1 < starts.count ? starts[slot + 1] : bytes.count
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+    }
+
+    /// The slot of a key, if it has one.
+    @inline(__always)
+    func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        let mask = table.count - 1
+        return table.withUnsafeBufferPointer { t -> Int? in
+            var i = KeySlots.index(hash, mask)
+            while t[i] != 0 {
+                let s = Int(t[i]) - 1
+                if hashes[s] == hash, withKey(s, { $0.elementsEqual(key) }) { return s }
+                i = (i + 1) & mask
+            }
+            return nil
+        }
+    }
+
+    /// The slot of a key, made when it is new.
+    @inline(__always)
+    mutating func slot(_ key: UnsafeRawBufferPointer, hash: UInt64) -> (slot: Int, new: Bool) {
+        if let s = find(key, hash: hash) { return (s, false) }
+        let s = hashes.count
+        hashes.append(hash)
+        starts.append(bytes.count)
+        bytes.append(contentsOf: key)
+        if (s + 1) * 2 > table.count { grow() } else { place(s) }
+        return (s, true)
+    }
+
+    private mutating func place(_ s: Int) {
+        let mask = table.count - 1
+        var i = KeySlots.index(hashes[s], mask)
+        while table[i] != 0 { i = (i + 1) & mask }
+        table[i] = Int32(s + 1)
+    }
+
+    private mutating func grow() {
+        table = Array(repeating: 0, count: table.count * 2)
+        for s in 0..<hashes.count { place(s) }
+    }
+}
+
 /// The checkpoint builder's fold: one slot per record (key) with its state, and the slots changed
-/// since the last block.
+/// since the last block. With the default rule (merge every event) states are JSON text kept in one
+/// buffer (an arena: a record's new state is appended and the buffer is compacted when mostly dead),
+/// so that folding an event allocates nothing.
 private struct FoldState {
     let fold: FastFold
     /// Whether states are kept as text (every event is a root merge: the default rule).
     let raw: Bool
-    var slotOf: [String: Int] = [:]
-    var slotKeys: [String] = []
-    var slotRaw: [[UInt8]?] = []
+    var keys = KeySlots()
+    /// Text states: where each slot's state is in `arena` (start -1: absent).
+    var stateStart: [Int] = []
+    var stateCount: [Int] = []
+    var arena: [UInt8] = []
+    var liveBytes = 0
+    /// Tree states (other rules).
     var slotTree: [JSON?] = []
     /// The block generation in which each slot last changed.
     var slotChanged: [Int] = []
@@ -311,46 +381,96 @@ private struct FoldState {
         self.raw = fold.allMerge
     }
 
+    var slotCount: Int { keys.count }
+
     /// The slot of a record, made when it is new.
     @inline(__always)
-    mutating func slot(_ key: String) -> Int {
-        if let s = slotOf[key] { return s }
-        let s = slotKeys.count
-        slotOf[key] = s
-        slotKeys.append(key)
-        slotRaw.append(nil)
-        slotTree.append(nil)
-        slotChanged.append(0)
+    mutating func slot(_ key: UnsafeRawBufferPointer) -> Int {
+        let (s, new) = keys.slot(key, hash: HashIndex.hash(key))
+        if new {
+            stateStart.append(-1)
+            stateCount.append(0)
+            if !raw { slotTree.append(nil) }
+            slotChanged.append(0)
+        }
         return s
     }
 
+    /// Whether a record already has a slot.
+    func hasSlot(_ key: UnsafeRawBufferPointer) -> Bool {
+        keys.find(key, hash: HashIndex.hash(key)) != nil
+    }
+
     /// Sets a record's state from a stored block (JSON text, nil: absent).
-    mutating func load(_ key: String, _ state: UnsafeRawBufferPointer?) {
+    mutating func load(_ key: UnsafeRawBufferPointer, _ state: UnsafeRawBufferPointer?) {
         let s = slot(key)
         if raw {
-            slotRaw[s] = state.map { [UInt8]($0) }
+            setText(s, state)
         } else {
             slotTree[s] = state.flatMap { try? JSONParser.parse($0, buffers: &buffers) }
         }
     }
 
-    func isPresent(_ s: Int) -> Bool { raw ? slotRaw[s] != nil : slotTree[s] != nil }
+    /// Sets a slot's text state (nil: absent).
+    @inline(__always)
+    private mutating func setText(_ s: Int, _ text: UnsafeRawBufferPointer?) {
+        if stateStart[s] >= 0 { liveBytes -= stateCount[s] }
+        guard let text else {
+            stateStart[s] = -1
+            stateCount[s] = 0
+            return
+        }
+        stateStart[s] = arena.count
+        stateCount[s] = text.count
+        arena.append(contentsOf: text)
+        liveBytes += text.count
+        if arena.count > (16 << 20) && arena.count > 3 * liveBytes { compact() }
+    }
+
+    /// Copies the live states into a new arena.
+    private mutating func compact() {
+        var fresh: [UInt8] = []
+        fresh.reserveCapacity(liveBytes * 2)
+        arena.withUnsafeBytes { old in
+            for s in 0..<stateStart.count where stateStart[s] >= 0 {
+                let start = stateStart[s]
+                stateStart[s] = fresh.count
+                fresh.append(contentsOf: UnsafeRawBufferPointer(rebasing: old[start..<(start + stateCount[s])]))
+            }
+        }
+        arena = fresh
+    }
+
+    /// A slot's text state (valid inside `body`; nil: absent).
+    @inline(__always)
+    func withText<R>(_ s: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        let start = stateStart[s]
+        guard start >= 0 else { return try body(nil) }
+        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + stateCount[s])])) }
+    }
+
+    func isPresent(_ s: Int) -> Bool { raw ? stateStart[s] >= 0 : slotTree[s] != nil }
 
     @inline(__always)
     mutating func apply(_ view: RecordView) {
-        let s = slot(view.keyString)
+        let s = slot(view.key)
         if slotChanged[s] != generation {
             slotChanged[s] = generation
             changed.append(s)
         }
         if raw {
             scratch.removeAll(keepingCapacity: true)
-            if let old = slotRaw[s] {
-                old.withUnsafeBytes { merger.merge(view.payload, into: $0, out: &scratch) }
+            let start = stateStart[s]
+            if start >= 0 {
+                let count = stateCount[s]
+                arena.withUnsafeBytes { a in
+                    merger.merge(view.payload, into: UnsafeRawBufferPointer(rebasing: a[start..<(start + count)]), out: &scratch)
+                }
             } else {
                 merger.merge(view.payload, into: nil, out: &scratch)
             }
-            slotRaw[s] = Array(scratch)
+            let text = scratch
+            text.withUnsafeBytes { setText(s, $0) }
         } else {
             var state = slotTree[s]
             slotTree[s] = nil
@@ -372,10 +492,11 @@ private struct FoldState {
         if !raw {
             var block: [UInt8] = []
             let entries = slots.lazy.map { s -> (String, [UInt8]?) in
-                guard let state = slotTree[s] else { return (slotKeys[s], nil) }
+                let key = keys.withKey(s) { String(decoding: $0, as: UTF8.self) }
+                guard let state = slotTree[s] else { return (key, nil) }
                 var out: [UInt8] = []
                 JSONSerializer.write(state, into: &out, indent: nil, level: 0)
-                return (slotKeys[s], out)
+                return (key, out)
             }
             CheckpointFile.encode(full: full, position: position, previous: previous, recordHash: lastHash, rulesDigest: digest,
                                   entries: entries, into: &block)
@@ -383,26 +504,27 @@ private struct FoldState {
         }
         // States are text already: size the block, then copy.
         var size = CheckpointFile.headerSize + 4
-        for s in slots { size += 8 + slotKeys[s].utf8.count + (slotRaw[s]?.count ?? 0) }
+        for s in slots { size += 8 + keys.withKey(s) { $0.count } + (stateStart[s] >= 0 ? stateCount[s] : 0) }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             guard let out = UnsafeMutableRawPointer(buffer.baseAddress) else { return }
             CheckpointFile.writeHeader(at: out, full: full, length: size, position: position, previous: previous,
                                        recordHash: lastHash, rulesDigest: digest, entries: slots.count)
             var p = CheckpointFile.headerSize
             for s in slots {
-                var key = slotKeys[s]
-                key.withUTF8 { k in
+                keys.withKey(s) { k in
                     out.storeBytes(of: UInt32(k.count).littleEndian, toByteOffset: p, as: UInt32.self)
                     if let kb = k.baseAddress { (out + p + 4).copyMemory(from: kb, byteCount: k.count) }
                     p += 4 + k.count
                 }
-                if let state = slotRaw[s] {
-                    out.storeBytes(of: UInt32(state.count).littleEndian, toByteOffset: p, as: UInt32.self)
-                    state.withUnsafeBytes { sb in if let b = sb.baseAddress { (out + p + 4).copyMemory(from: b, byteCount: sb.count) } }
-                    p += 4 + state.count
-                } else {
-                    out.storeBytes(of: CheckpointFile.absent.littleEndian, toByteOffset: p, as: UInt32.self)
-                    p += 4
+                withText(s) { text in
+                    if let text {
+                        out.storeBytes(of: UInt32(text.count).littleEndian, toByteOffset: p, as: UInt32.self)
+                        if let b = text.baseAddress { (out + p + 4).copyMemory(from: b, byteCount: text.count) }
+                        p += 4 + text.count
+                    } else {
+                        out.storeBytes(of: CheckpointFile.absent.littleEndian, toByteOffset: p, as: UInt32.self)
+                        p += 4
+                    }
                 }
             }
             let crc = CRC32.checksum(UnsafeRawBufferPointer(start: out, count: p))
@@ -411,4 +533,3 @@ private struct FoldState {
         }
     }
 }
-

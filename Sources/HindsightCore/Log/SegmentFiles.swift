@@ -74,6 +74,10 @@ final class SegmentFile {
         mappedLength = 0
         releasedBelow = 0
         guard let p = mmap(nil, length, PROT_READ, MAP_SHARED, file.fd, 0), p != MAP_FAILED else { return }
+        // Reads land here and there (a page of the list, a record's versions). Without this, the kernel
+        // maps large page-cache blocks on each fault and all of them count as this process's memory:
+        // the explorer opening a 10M-event log showed 350-500 MB resident, ~125 MB with it.
+        madvise(p, length, MADV_NOHUGEPAGE)
         mapBase = p
         mappedLength = length
         window.removeAll(keepingCapacity: false)

@@ -46,7 +46,7 @@ public final class Replayer {
     private var keyCheckpoints: [String: [JSON?]] = [:]
     /// Operations that could not apply, by offset (e.g. `increment` on a string).
     public private(set) var issues: [Int64: [String]] = [:]
-    private let fold: FastFold
+    let fold: FastFold
     /// Whether `states(at:)` has folded before (then it keeps every checkpoint it passes).
     private var hasFolded = false
 
@@ -123,6 +123,31 @@ public final class Replayer {
         }
         try fold(from: position, to: end, into: &map)
         return map
+    }
+
+    /// The state of every record after offset `offset` as compact JSON text, sorted by key, when the
+    /// rules merge every event (the default): the newest stored checkpoint before it is read as text and
+    /// the records after it are merged on text (``RawMergePatch``), so no document tree is built. nil
+    /// for other rules (use ``states(at:)``). The texts parse to the values ``states(at:)`` gives.
+    public func stateTexts(at offset: Int64) throws -> [(key: String, state: [UInt8])]? {
+        guard fold.allMerge else { return nil }
+        let end = min(offset + 1, log.count)
+        var texts = TextStates()
+        var position: Int64 = 0
+        if end > 0, let stored = storedCheckpoints(), let candidate = stored.position(atOrBefore: end),
+            stored.forEachEntryNewestFirst(at: candidate, { key, state in texts.setIfAbsent(key, state) })
+        {
+            position = candidate
+        } else {
+            texts = TextStates()
+        }
+        if position < end {
+            try log.forEachView(from: position, to: end) { view in
+                texts.merge(view.key, view.payload)
+                return true
+            }
+        }
+        return texts.sorted()
     }
 
     /// The closest known state at or before `end` records: a kept checkpoint, or a stored one when it

@@ -71,6 +71,18 @@ final class StoredCheckpoints {
         return nil
     }
 
+    /// Calls `body` with every stored entry that makes up the states at a stored position, newest
+    /// first (key and state text, nil: absent), as bytes in the mapped file: the first entry of a
+    /// key is its state there, older ones are to be ignored. False when there is no such position or
+    /// a block does not read.
+    func forEachEntryNewestFirst(at position: Int64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) -> Bool {
+        for i in log.segments.indices.reversed() where log.segments[i].base <= position {
+            guard let s = segment(i), s.chain.blocks.contains(where: { $0.header.position == position }) else { continue }
+            return s.chain.forEachEntryNewestFirst(s.file.bytes, upTo: position, body)
+        }
+        return false
+    }
+
     /// Parses the states (two halves at once) and builds the map; nil when one does not parse.
     private static func decode(_ entries: [(key: UnsafeRawBufferPointer, state: UnsafeRawBufferPointer)]) -> StateMap? {
         final class Halves: @unchecked Sendable {

@@ -153,6 +153,7 @@ public enum TextSafety {
     /// - Complexity: O(n); a single pass over the UTF-8 bytes for printable ASCII.
     public static func displayWidth(_ s: String) -> Int {
         if let ascii = printableASCIICount(s) { return ascii }
+        if let simple = simpleScalarCount(s) { return simple }
         var total = 0
         for c in s { total += displayWidth(of: c) }
         return total
@@ -178,6 +179,38 @@ public enum TextSafety {
         return s.withUTF8 { bytes -> Int? in
             for b in bytes where b < 0x20 || b >= 0x7F { return nil }
             return bytes.count
+        }
+    }
+
+    /// The number of scalars of `s` if each is printable ASCII or ``isSimpleNarrow(_:)``: then every scalar
+    /// is a grapheme of its own, one column wide, and safe. Nil for anything else (the caller measures
+    /// grapheme by grapheme).
+    ///
+    /// Summaries (`balance: 80 → 130`), ellipses and accented text take this path.
+    static func simpleScalarCount(_ s: String) -> Int? {
+        var count = 0
+        for scalar in s.unicodeScalars {
+            let v = scalar.value
+            guard (v >= 0x20 && v < 0x7F) || isSimpleNarrow(v) else { return nil }
+            count += 1
+        }
+        return count
+    }
+
+    /// Non-ASCII scalars that are safe, one column wide, and never join a neighbour into one grapheme
+    /// (no marks, joiners, variation selectors, emoji presentation, Hangul jamo): Latin-1 and Latin
+    /// Extended letters, spacing modifiers, Greek, Cyrillic, general punctuation, arrows.
+    /// A property test checks them against the grapheme-by-grapheme measure.
+    @inline(__always)
+    static func isSimpleNarrow(_ v: UInt32) -> Bool {
+        switch v {
+        case 0xA1...0xAC, 0xAE...0x2FF,             // Latin-1 (not NBSP, SOFT HYPHEN), Latin Extended, IPA, modifiers
+             0x370...0x377, 0x37A...0x37F, 0x384...0x38A, 0x38C, 0x38E...0x3A1, 0x3A3...0x482,  // Greek, Cyrillic
+             0x2010...0x2027, 0x2030...0x203B, 0x203D...0x2048, 0x204A...0x205E,  // punctuation (not ‼ ⁉)
+             0x2190...0x2193, 0x219A...0x21A8, 0x21AB...0x21FF:  // arrows (not the emoji ones)
+            return true
+        default:
+            return false
         }
     }
 
@@ -252,6 +285,13 @@ public enum TextSafety {
             let markWidth = displayWidth(mark)
             if markWidth > width { return String(text.utf8.prefix(width)) ?? "" }
             return (String(text.utf8.prefix(width - markWidth)) ?? "") + mark
+        }
+        if let simple = simpleScalarCount(text) {
+            if simple <= width { return text }
+            let mark = escape(ellipsis)
+            let markWidth = displayWidth(mark)
+            let kept = String(text.unicodeScalars.prefix(markWidth > width ? width : width - markWidth))
+            return markWidth > width ? kept : kept + mark
         }
         if displayWidth(text) <= width { return text }
         let mark = escape(ellipsis)

@@ -12,13 +12,13 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what changed between two points: in one record (--key) or across all records.",
         discussion: """
-            A and B are versions (v3, with --key), offsets (120), times (2026-11-21T15:00:00Z), start or end.
-            With --key: the record's state at A against B. Without: the records created, deleted and
-            changed between A and B, each with its diff.
-            --format json-patch prints RFC 6902 operations that turn A into B (without --key: an object of
+            A and B are versions (v3, with --key), offsets (120), times (2026-11-21T15:00:00Z), start or end. \
+            With --key: the record's state at A against B. Without: the records created, deleted and \
+            changed between A and B, each with its diff. \
+            --format json-patch prints RFC 6902 operations that turn A into B (without --key: an object of \
             key -> operations); json prints the states and the operations.
 
-            What if: --skip OFFSETS replays as if those events had never happened (the log is never
+            What if: --skip OFFSETS replays as if those events had never happened (the log is never \
             written); --what-if compares the real timeline with that alternate one at B.
 
             Examples:

@@ -8,17 +8,17 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export an audit trail: one row per event with its version, change and hashes, plus a manifest.",
         discussion: """
-            Each row holds seq, offset, logTime, eventTime, key, type, id, version, actor, summary (the change,
-            e.g. "balance: 80 → 130"), the record's chain hash and the previous record's hash, and a rowHash that
-            chains the rows together. A manifest (log head hash, range, filters, row count, digest, export time,
-            tool version) travels with the export: the first line of JSON Lines, FILE.manifest.json beside a CSV
+            Each row holds seq, offset, logTime, eventTime, key, type, id, version, actor, summary (the change, \
+            e.g. "balance: 80 → 130"), the record's chain hash and the previous record's hash, and a rowHash that \
+            chains the rows together. A manifest (log head hash, range, filters, row count, digest, export time, \
+            tool version) travels with the export: the first line of JSON Lines, FILE.manifest.json beside a CSV \
             file, a closing section in Markdown. Check an export with: hindsight verify --audit FILE [--log SOURCE].
 
-            --from and --to are inclusive positions as in `hindsight events`: offsets (120), times
+            --from and --to are inclusive positions as in `hindsight events`: offsets (120), times \
             (2026-11-21T15:00:00Z), versions with --key (v2), start or end.
 
-            --redact PATH (repeatable; a dotted path or JSON Pointer into the event data and the state) replaces
-            those values with HMAC-SHA256 tokens under the key in --redact-key-file, so equal values stay linkable
+            --redact PATH (repeatable; a dotted path or JSON Pointer into the event data and the state) replaces \
+            those values with HMAC-SHA256 tokens under the key in --redact-key-file, so equal values stay linkable \
             and the export still verifies. The export time is now, or HINDSIGHT_EXPORT_TIME when set.
 
             Examples:

@@ -6,12 +6,12 @@ struct Find: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the first event where an expression over a record's state turns true.",
         discussion: """
-            Like a watchpoint in a debugger: the log is replayed from --from (default: the start; with
-            --backward, the end) to the first event where EXPR turns from false to true for the record
-            it touches. EXPR reads the record's state after the event (balance, owner.name, items[0].sku,
-            items[*].sku), the state before it (before.balance) and the event (event.type, event.key,
-            event.time, event.data.amount); it has ==, !=, <, <=, >, >=, and, or, not, exists(path),
-            changed(path), numbers, "strings", true, false and null. Expressions that read the event or
+            Like a watchpoint in a debugger: the log is replayed from --from (default: the start; with \
+            --backward, the end) to the first event where EXPR turns from false to true for the record \
+            it touches. EXPR reads the record's state after the event (balance, owner.name, items[0].sku, \
+            items[*].sku), the state before it (before.balance) and the event (event.type, event.key, \
+            event.time, event.data.amount); it has ==, !=, <, <=, >, >=, and, or, not, exists(path), \
+            changed(path), numbers, "strings", true, false and null. Expressions that read the event or \
             use changed() match every event where they hold.
 
             Exit status: 0 with a match, 1 when nothing matches.

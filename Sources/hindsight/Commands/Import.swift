@@ -5,14 +5,14 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append the events of INPUT (a file or -) to a log, creating it if needed.",
         discussion: """
-            The format is detected from the first event (CloudEvents if it has specversion; kcat -J if it has
-            topic, partition and payload; else JSON Lines) and can be forced with --format. Gzip input is read
-            transparently. Events whose id is already in the log are skipped (reported), so importing the
-            same file twice appends nothing the second time. Invalid input appends nothing and names the
-            line; --skip-invalid imports the valid events and lists the bad ones. The import is durable
+            The format is detected from the first event (CloudEvents if it has specversion; kcat -J if it has \
+            topic, partition and payload; else JSON Lines) and can be forced with --format. Gzip input is read \
+            transparently. Events whose id is already in the log are skipped (reported), so importing the \
+            same file twice appends nothing the second time. Invalid input appends nothing and names the \
+            line; --skip-invalid imports the valid events and lists the bad ones. The import is durable \
             (fsync) before the command reports success.
 
-            Times: RFC 3339 strings, or epoch numbers read by magnitude: below 10^11 seconds, below 10^14
+            Times: RFC 3339 strings, or epoch numbers read by magnitude: below 10^11 seconds, below 10^14 \
             milliseconds, else microseconds.
 
             Examples:

@@ -8,9 +8,9 @@ struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open the explorer on SOURCE (the default command).",
         discussion: """
-            The explorer shows the event list, the state of the selected record as of that event, what the
-            event changed (or the diff between marks A and B), and a timeline scrubber. Press ? for the keys.
-            Nothing in the explorer writes to the log. A JSONL SOURCE seen for the first time is imported
+            The explorer shows the event list, the state of the selected record as of that event, what the \
+            event changed (or the diff between marks A and B), and a timeline scrubber. Press ? for the keys. \
+            Nothing in the explorer writes to the log. A JSONL SOURCE seen for the first time is imported \
             in the background: the explorer opens after the first batch and grows as the rest comes in.
 
             Examples:

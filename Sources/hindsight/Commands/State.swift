@@ -5,10 +5,10 @@ struct State: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the state at a point as JSON: one record with --key, else an object of key -> state.",
         discussion: """
-            Exactly one JSON document goes to stdout (so `| jq` works); a note of what --at resolved to goes
+            Exactly one JSON document goes to stdout (so `| jq` works); a note of what --at resolved to goes \
             to stderr. A record that does not exist at that point (not yet created, or deleted) prints null.
 
-            --at takes an offset (state after that record), a time (the last record whose running-maximum
+            --at takes an offset (state after that record), a time (the last record whose running-maximum \
             event time is at or before it), a version with --key (v2), start or end (the default).
 
             Examples:
@@ -39,6 +39,19 @@ struct State: ParsableCommand {
         var note = Describe.position(position, spec: spec, log: opened.log, key: key)
         if timeline.isAlternate { note += "; as if offsets \(timeline.skip.sorted().map(String.init).joined(separator: ",")) had never happened" }
         Output.note(note)
+        if key == nil, format == .jsonl, !timeline.isAlternate, let texts = try replayer.stateTexts(at: position.offset) {
+            // Compact output of every record with the default rule: the states as stored text, no trees.
+            var out: [UInt8] = [UInt8(ascii: "{")]
+            for (i, entry) in texts.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONSerializer.writeString(entry.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: entry.state)
+            }
+            out.append(contentsOf: Array("}\n".utf8))
+            Output.write(bytes: out)
+            return
+        }
         let document: JSON
         if let key {
             document = try timeline.state(of: key, at: position.offset) ?? .null

@@ -6,15 +6,15 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check framing, checksums and the hash chain of a log, or an audit export (--audit); print the head hash.",
         discussion: """
-            Exit status: 0 when the log is whole; 3 when a record is damaged (the first bad offset and its
-            segment are named); 2 when the log ends in a torn tail left by an interrupted write (readers
+            Exit status: 0 when the log is whole; 3 when a record is damaged (the first bad offset and its \
+            segment are named); 2 when the log ends in a torn tail left by an interrupted write (readers \
             ignore it; the next import cuts it).
 
-            --audit FILE checks an export made by `hindsight export`: its manifest, each row's rowHash, the
-            sequence of rows (an edited, removed, inserted or reordered row is named with its line) and the
-            manifest's digest. With --log SOURCE every row is also compared with the log (and the log's head
-            and chain are checked). Values redacted with --redact are compared by recomputing their HMAC when
-            --redact-key-file is given, else reported as "redacted, not compared". Exit status 0 when the
+            --audit FILE checks an export made by `hindsight export`: its manifest, each row's rowHash, the \
+            sequence of rows (an edited, removed, inserted or reordered row is named with its line) and the \
+            manifest's digest. With --log SOURCE every row is also compared with the log (and the log's head \
+            and chain are checked). Values redacted with --redact are compared by recomputing their HMAC when \
+            --redact-key-file is given, else reported as "redacted, not compared". Exit status 0 when the \
             export verifies, 3 when it does not. See docs/AUDIT.md.
 
             Examples:

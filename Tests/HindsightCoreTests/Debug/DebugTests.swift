@@ -118,6 +118,46 @@ struct DebugTests {
         }
     }
 
+    @Test func aForwardScanSplitInTwoFindsWhatOneScanFinds() async throws {
+        await propertyCheck(count: 8, input: Gen.int(in: 1...100_000)) { seed in
+            do {
+                let dir = TempDir()
+                let t = try makeTimeline(dir, seed: UInt64(seed))
+                let alternate = Timeline(replayer: t.replayer, skip: [7, 90, 120])
+                for text in ["balance < 0", "balance > 150 and tags[*] == 1", "changed(balance) and event.data.amount > 90", "exists(name) and not (balance > 0)"] {
+                    let e = try WatchExpression.parse(text)
+                    for timeline in [t, alternate] {
+                        let all = try transitions(e, timeline)
+                        for from: Int64 in [0, 5, 33, 100, 150] {
+                            // A threshold of 1 splits every scan in two at a checkpoint.
+                            let split = try Finder.find(e, in: timeline, key: nil, from: from, backward: false, splitThreshold: 1)
+                            let whole = try Finder.find(e, in: timeline, key: nil, from: from, backward: false, splitThreshold: .max)
+                            #expect(split?.offset == all.first { $0 >= from }, "\(text) from \(from)")
+                            #expect(split?.offset == whole?.offset)
+                            #expect(split?.before == whole?.before && split?.after == whole?.after, "\(text) from \(from)")
+                        }
+                    }
+                }
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+
+    @Test func stateTextsMatchTheTrees() throws {
+        let dir = TempDir()
+        let writer = try LogWriter(directory: dir.file("log"), segmentBytes: 6000, checkpointInterval: 7)
+        _ = try writer.append(Drafts.random(count: 200, keys: 6, seed: 5))
+        writer.close()
+        let log = try LogReader(directory: dir.file("log"))
+        for offset in [-1, 0, 5, 6, 7, 50, 123, 199] as [Int64] {
+            let texts = try #require(try Replayer(log: log, rules: .mergeAll).stateTexts(at: offset))
+            let trees = try Replayer(log: log, rules: .mergeAll).states(at: offset)
+            #expect(texts.map(\.key) == trees.keys.sorted(), "at \(offset)")
+            for (key, text) in texts { #expect(try JSONParser.parse(text) == trees[key], "\(key) at \(offset)") }
+        }
+    }
+
     @Test func whatIfSkipsEventsWithoutWritingTheLog() throws {
         let dir = TempDir()
         let t = try makeTimeline(dir)
