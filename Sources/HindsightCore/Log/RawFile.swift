@@ -131,12 +131,11 @@ public enum FileSystem {
         guard let dir = opendir(path) else { throw RawFile.ioError("cannot list \(path)", errno) }
         defer { closedir(dir) }
         var names: [String] = []
+        // The name is read in place: readdir's records are only as long as their name (d_reclen), so
+        // copying the whole `d_name` array reads past the end of the last one (AddressSanitizer).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
         while let entry = readdir(dir) {
-            var nameField = entry.pointee.d_name
-            let capacity = MemoryLayout.size(ofValue: nameField)
-            let name = withUnsafePointer(to: &nameField) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: capacity) { String(cString: $0) }
-            }
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name != "." && name != ".." { names.append(name) }
         }
         return names
