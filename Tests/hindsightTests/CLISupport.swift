@@ -28,9 +28,11 @@ enum CLI {
 
     /// Runs `hindsight args` with a private cache directory and optional stdin.
     @discardableResult
-    static func run(_ args: [String], cache: String, stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// - Parameter executable: the program to run (default: the binary; e.g. setpriv in front of it).
+    static func run(_ args: [String], cache: String, stdin: String? = nil, environment: [String: String] = [:],
+                    executable: String? = nil) throws -> Run {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable ?? binary)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["XDG_CACHE_HOME"] = cache

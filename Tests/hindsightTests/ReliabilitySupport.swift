@@ -19,30 +19,7 @@ enum Reliability {
 
     /// Runs a program with the same environment CLI.run gives the binary.
     static func run(executable: String, _ args: [String], cache: String) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["XDG_CACHE_HOME"] = cache
-        env["CI"] = "true"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: [UInt8](outData))
+        try CLI.run(args, cache: cache, executable: executable)
     }
 
     /// Checks a refused command: the exit status, and exactly one stderr line starting with

@@ -348,18 +348,14 @@ struct KeySlots {
 
 /// The checkpoint builder's fold: one slot per record (key) with its state, and the slots changed
 /// since the last block. With the default rule (merge every event) states are JSON text kept in one
-/// buffer (an arena: a record's new state is appended and the buffer is compacted when mostly dead),
-/// so that folding an event allocates nothing.
+/// buffer (a ``TextArena``), so that folding an event allocates nothing.
 private struct FoldState {
     let fold: FastFold
     /// Whether states are kept as text (every event is a root merge: the default rule).
     let raw: Bool
     var keys = KeySlots()
-    /// Text states: where each slot's state is in `arena` (start -1: absent).
-    var stateStart: [Int] = []
-    var stateCount: [Int] = []
-    var arena: [UInt8] = []
-    var liveBytes = 0
+    /// Text states (the default rule).
+    var texts = TextArena()
     /// Tree states (other rules).
     var slotTree: [JSON?] = []
     /// The block generation in which each slot last changed.
@@ -371,8 +367,6 @@ private struct FoldState {
     var position: Int64 = 0
     /// The chain hash of record `position - 1`.
     var lastHash = [UInt8](repeating: 0, count: 32)
-    var merger = RawMergePatch()
-    var scratch: [UInt8] = []
     var buffers = JSONParseBuffers()
     var issues: [String] = []
 
@@ -388,8 +382,7 @@ private struct FoldState {
     mutating func slot(_ key: UnsafeRawBufferPointer) -> Int {
         let (s, new) = keys.slot(key, hash: HashIndex.hash(key))
         if new {
-            stateStart.append(-1)
-            stateCount.append(0)
+            texts.addSlot()
             if !raw { slotTree.append(nil) }
             slotChanged.append(0)
         }
@@ -405,51 +398,19 @@ private struct FoldState {
     mutating func load(_ key: UnsafeRawBufferPointer, _ state: UnsafeRawBufferPointer?) {
         let s = slot(key)
         if raw {
-            setText(s, state)
+            texts.set(s, state)
         } else {
             slotTree[s] = state.flatMap { try? JSONParser.parse($0, buffers: &buffers) }
         }
     }
 
-    /// Sets a slot's text state (nil: absent).
-    @inline(__always)
-    private mutating func setText(_ s: Int, _ text: UnsafeRawBufferPointer?) {
-        if stateStart[s] >= 0 { liveBytes -= stateCount[s] }
-        guard let text else {
-            stateStart[s] = -1
-            stateCount[s] = 0
-            return
-        }
-        stateStart[s] = arena.count
-        stateCount[s] = text.count
-        arena.append(contentsOf: text)
-        liveBytes += text.count
-        if arena.count > (16 << 20) && arena.count > 3 * liveBytes { compact() }
-    }
-
-    /// Copies the live states into a new arena.
-    private mutating func compact() {
-        var fresh: [UInt8] = []
-        fresh.reserveCapacity(liveBytes * 2)
-        arena.withUnsafeBytes { old in
-            for s in 0..<stateStart.count where stateStart[s] >= 0 {
-                let start = stateStart[s]
-                stateStart[s] = fresh.count
-                fresh.append(contentsOf: UnsafeRawBufferPointer(rebasing: old[start..<(start + stateCount[s])]))
-            }
-        }
-        arena = fresh
-    }
-
     /// A slot's text state (valid inside `body`; nil: absent).
     @inline(__always)
     func withText<R>(_ s: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
-        let start = stateStart[s]
-        guard start >= 0 else { return try body(nil) }
-        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + stateCount[s])])) }
+        try texts.withText(s, body)
     }
 
-    func isPresent(_ s: Int) -> Bool { raw ? stateStart[s] >= 0 : slotTree[s] != nil }
+    func isPresent(_ s: Int) -> Bool { raw ? texts.isPresent(s) : slotTree[s] != nil }
 
     @inline(__always)
     mutating func apply(_ view: RecordView) {
@@ -459,18 +420,7 @@ private struct FoldState {
             changed.append(s)
         }
         if raw {
-            scratch.removeAll(keepingCapacity: true)
-            let start = stateStart[s]
-            if start >= 0 {
-                let count = stateCount[s]
-                arena.withUnsafeBytes { a in
-                    merger.merge(view.payload, into: UnsafeRawBufferPointer(rebasing: a[start..<(start + count)]), out: &scratch)
-                }
-            } else {
-                merger.merge(view.payload, into: nil, out: &scratch)
-            }
-            let text = scratch
-            text.withUnsafeBytes { setText(s, $0) }
+            texts.merge(s, view.payload)
         } else {
             var state = slotTree[s]
             slotTree[s] = nil
@@ -504,7 +454,7 @@ private struct FoldState {
         }
         // States are text already: size the block, then copy.
         var size = CheckpointFile.headerSize + 4
-        for s in slots { size += 8 + keys.withKey(s) { $0.count } + (stateStart[s] >= 0 ? stateCount[s] : 0) }
+        for s in slots { size += 8 + keys.withKey(s) { $0.count } + texts.byteCount(s) }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             guard let out = UnsafeMutableRawPointer(buffer.baseAddress) else { return }
             CheckpointFile.writeHeader(at: out, full: full, length: size, position: position, previous: previous,

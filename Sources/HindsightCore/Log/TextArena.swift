@@ -1,0 +1,78 @@
+/// Records' states as JSON text, one per slot, end to end in one buffer: setting a slot appends its
+/// new text, and the buffer is compacted when it is mostly dead, so folding an event allocates
+/// nothing. Used by the checkpoint builder (while importing) and by ``TextStates`` (reading).
+struct TextArena {
+    private var bytes: [UInt8] = []
+    /// Where each slot's text starts in `bytes` (-1: absent) and how long it is.
+    private var starts: [Int] = []
+    private var counts: [Int] = []
+    /// Bytes of `bytes` that belong to a present slot.
+    private var live = 0
+    private var merger = RawMergePatch()
+    private var scratch: [UInt8] = []
+
+    init() {}
+
+    /// Adds an absent slot (slots are numbered from 0 in the order they are added).
+    mutating func addSlot() {
+        starts.append(-1)
+        counts.append(0)
+    }
+
+    func isPresent(_ s: Int) -> Bool { starts[s] >= 0 }
+
+    /// The length of a slot's text (0 when absent).
+    func byteCount(_ s: Int) -> Int { starts[s] >= 0 ? counts[s] : 0 }
+
+    /// A slot's text (valid inside `body`; nil: absent).
+    @inline(__always)
+    func withText<R>(_ s: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+        let start = starts[s]
+        guard start >= 0 else { return try body(nil) }
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + counts[s])])) }
+    }
+
+    /// Sets a slot's text (nil: absent).
+    mutating func set(_ s: Int, _ text: UnsafeRawBufferPointer?) {
+        if starts[s] >= 0 { live -= counts[s] }
+        guard let text else {
+            starts[s] = -1
+            counts[s] = 0
+            return
+        }
+        starts[s] = bytes.count
+        counts[s] = text.count
+        bytes.append(contentsOf: text)
+        live += text.count
+        if bytes.count > (16 << 20) && bytes.count > 3 * live { compact() }
+    }
+
+    /// Merges a JSON Merge Patch (RFC 7396, as text) into a slot's text.
+    @inline(__always)
+    mutating func merge(_ s: Int, _ patch: UnsafeRawBufferPointer) {
+        scratch.removeAll(keepingCapacity: true)
+        let start = starts[s]
+        if start >= 0 {
+            let count = counts[s]
+            bytes.withUnsafeBytes { b in merger.merge(patch, into: UnsafeRawBufferPointer(rebasing: b[start..<(start + count)]), out: &scratch) }
+        } else {
+            merger.merge(patch, into: nil, out: &scratch)
+        }
+        let text = scratch
+        text.withUnsafeBytes { set(s, $0) }
+    }
+
+    /// Copies the present slots' texts into a new buffer.
+    private mutating func compact() {
+        var fresh: [UInt8] = []
+        fresh.reserveCapacity(live * 2)
+        bytes.withUnsafeBytes { old in
+            for s in 0..<starts.count where starts[s] >= 0 {
+                let start = starts[s]
+                starts[s] = fresh.count
+                fresh.append(contentsOf: UnsafeRawBufferPointer(rebasing: old[start..<(start + counts[s])]))
+            }
+        }
+        bytes = fresh
+    }
+}
