@@ -509,8 +509,7 @@ public enum EventImporter {
             while reader.index < reader.end {
                 reader.skipWhitespace()
                 let elementStart = reader.index
-                var found: [Range<Int>?] = []
-                try reader.scanValue(depth: 1, level: 0, active: [], paths: [], found: &found)
+                try reader.skipValue(depth: 1)
                 units.append((start + elementStart)..<(start + reader.index))
                 reader.skipWhitespace()
                 guard reader.index < reader.end else { break }

@@ -86,12 +86,18 @@ public enum JSONParser {
     /// (each path a list of object member names; an empty path is the whole document), without
     /// building a tree. A path that is absent gives nil.
     public static func locate(_ bytes: UnsafeRawBufferPointer, paths: [[String]], options: JSONReadOptions = .standard) throws(JSONParseError) -> [Range<Int>?] {
-        if paths.count <= 64 {
-            var found = [Range<Int>?](repeating: nil, count: paths.count)
-            try locate(bytes, paths: MemberPaths(paths), found: &found, options: options)
-            return found
-        }
-        return try locateSlowly(bytes, paths: paths, options: options)
+        // The scan follows at most 64 paths at once; more (never needed by the importers) take a scan per 64.
+        var found: [Range<Int>?] = []
+        found.reserveCapacity(paths.count)
+        var first = 0
+        repeat {
+            let chunk = Array(paths[first..<min(first + 64, paths.count)])
+            var part = [Range<Int>?](repeating: nil, count: chunk.count)
+            try locate(bytes, paths: MemberPaths(chunk), found: &part, options: options)
+            found += part
+            first += 64
+        } while first < paths.count
+        return found
     }
 
     /// `locate` with paths compiled once (at most 64), filling `found` (which has one slot per path).
@@ -108,24 +114,6 @@ public enum JSONParser {
         if reader.index < reader.end {
             throw JSONParseError(offset: reader.index, reason: "unexpected content after the JSON value")
         }
-    }
-
-    static func locateSlowly(_ bytes: UnsafeRawBufferPointer, paths: [[String]], options: JSONReadOptions) throws(JSONParseError) -> [Range<Int>?] {
-        var reader = JSONByteReader(bytes.bindMemory(to: UInt8.self), options: options)
-        var found = [Range<Int>?](repeating: nil, count: paths.count)
-        let utf8Paths = paths.map { $0.map { Array($0.utf8) } }
-        reader.skipWhitespace()
-        let start = reader.index
-        var active: [Int] = []
-        for (i, p) in utf8Paths.enumerated() where !p.isEmpty { active.append(i) }
-        try reader.scanValue(depth: 0, level: 0, active: active, paths: utf8Paths, found: &found)
-        let end = reader.index
-        for (i, p) in utf8Paths.enumerated() where p.isEmpty { found[i] = start..<end }
-        reader.skipWhitespace()
-        if reader.index < reader.end {
-            throw JSONParseError(offset: reader.index, reason: "unexpected content after the JSON value")
-        }
-        return found
     }
 }
 
@@ -649,84 +637,6 @@ struct JSONByteReader {
             while true {
                 skipWhitespace()
                 try skipValue(depth: depth + 1)
-                skipWhitespace()
-                guard index < end else { throw error("unexpected end of input inside an array") }
-                let b = bytes[index]
-                index += 1
-                if b == UInt8(ascii: ",") { continue }
-                if b == UInt8(ascii: "]") { return }
-                throw error("expected ',' or ']' in an array, found \(describeByte(at: index - 1))", at: index - 1)
-            }
-        case UInt8(ascii: "\""): _ = try skipString()
-        case UInt8(ascii: "t"): try expectLiteral("true")
-        case UInt8(ascii: "f"): try expectLiteral("false")
-        case UInt8(ascii: "n"): try expectLiteral("null")
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber()
-        default:
-            throw error("unexpected \(describeByte(at: index)), expected a value")
-        }
-    }
-
-    /// Validates one value, recording the ranges of values at `paths` (UTF-8 member names).
-    /// `active` lists the indices of paths whose first `level` names matched to get here.
-    mutating func scanValue(depth: Int, level: Int, active: [Int], paths: [[[UInt8]]], found: inout [Range<Int>?]) throws(JSONParseError) {
-        guard index < end else { throw error("unexpected end of input, expected a value") }
-        switch bytes[index] {
-        case UInt8(ascii: "{"):
-            try checkDepth(depth + 1)
-            index += 1
-            skipWhitespace()
-            if index < end && bytes[index] == UInt8(ascii: "}") { index += 1; return }
-            while true {
-                skipWhitespace()
-                guard index < end, bytes[index] == UInt8(ascii: "\"") else {
-                    throw error("expected a member name in double quotes, found \(describeByte(at: index))")
-                }
-                var next: [Int] = []
-                var complete: [Int] = []
-                if active.isEmpty {
-                    _ = try skipString()
-                } else {
-                    let (range, escaped) = try skipString()
-                    let keyBytes: [UInt8]
-                    if escaped {
-                        let save = index
-                        index = range.lowerBound - 1
-                        keyBytes = Array(try parseString().utf8)
-                        index = save
-                    } else {
-                        keyBytes = Array(UnsafeBufferPointer(rebasing: bytes[range]))
-                    }
-                    for p in active where paths[p][level] == keyBytes {
-                        found[p] = nil  // a repeated name: the last one counts
-                        if paths[p].count == level + 1 { complete.append(p) } else { next.append(p) }
-                    }
-                }
-                skipWhitespace()
-                guard index < end, bytes[index] == UInt8(ascii: ":") else {
-                    throw error("expected ':' after member name, found \(describeByte(at: index))")
-                }
-                index += 1
-                skipWhitespace()
-                let valueStart = index
-                try scanValue(depth: depth + 1, level: level + 1, active: next, paths: paths, found: &found)
-                for p in complete { found[p] = valueStart..<index }
-                skipWhitespace()
-                guard index < end else { throw error("unexpected end of input inside an object") }
-                let b = bytes[index]
-                index += 1
-                if b == UInt8(ascii: ",") { continue }
-                if b == UInt8(ascii: "}") { return }
-                throw error("expected ',' or '}' in an object, found \(describeByte(at: index - 1))", at: index - 1)
-            }
-        case UInt8(ascii: "["):
-            try checkDepth(depth + 1)
-            index += 1
-            skipWhitespace()
-            if index < end && bytes[index] == UInt8(ascii: "]") { index += 1; return }
-            while true {
-                skipWhitespace()
-                try scanValue(depth: depth + 1, level: level, active: [], paths: paths, found: &found)
                 skipWhitespace()
                 guard index < end else { throw error("unexpected end of input inside an array") }
                 let b = bytes[index]

@@ -9,6 +9,23 @@ struct JSONParserTests {
         #expect(v["b"] == .emptyObject)
     }
 
+    @Test func locatesMoreThan64PathsAsOneAtATime() throws {
+        // 70 members, some nested, and paths to each, to some absent ones and to the whole document.
+        let members = (0..<70).map { i in i % 5 == 0 ? "\"m\(i)\":{\"in\":\(i)}" : "\"m\(i)\":\(i)" }
+        let text = "{" + members.joined(separator: ",") + "}"
+        var paths: [[String]] = (0..<75).map { i in i % 5 == 0 ? ["m\(i)", "in"] : ["m\(i)"] }
+        paths.append([])
+        try Array(text.utf8).withUnsafeBytes { bytes in
+            let all = try JSONParser.locate(bytes, paths: paths)
+            #expect(all.count == paths.count)
+            for (i, path) in paths.enumerated() {
+                #expect(all[i] == (try JSONParser.locate(bytes, paths: [path]))[0], "\(path)")
+            }
+            #expect(all[71] == nil && all[75] == 0..<bytes.count)
+            if let r = all[69] { #expect(String(decoding: bytes[r], as: UTF8.self) == "69") } else { Issue.record("m69 not found") }
+        }
+    }
+
     @Test func keepsNumbersExactlyAsWritten() throws {
         let big = "123456789012345678901234567890"
         let v = try JSONParser.parse("[\(big), 0.1, 1e400, -0]")
