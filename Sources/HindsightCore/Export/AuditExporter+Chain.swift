@@ -12,12 +12,14 @@ struct RowChain {
 
     /// Chains the next row's 32-byte content digest.
     mutating func add(_ content: UnsafeRawBufferPointer) {
-        var hasher = SHA256()
-        hasher.update(data: previous)
-        hasher.update(bufferPointer: content)
-        let digest = hasher.finalize()
+        var next = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &next) { out in
+            previous.withUnsafeBytes { p in
+                if let pb = p.baseAddress, let ob = out.baseAddress { ChainHashing.hash(previous: pb, body: content, into: ob) }
+            }
+        }
         previous.withUnsafeMutableBytes { out in
-            digest.withUnsafeBytes { out.copyMemory(from: $0) }
+            withUnsafeBytes(of: &next) { out.copyMemory(from: $0) }
         }
     }
 
@@ -44,68 +46,22 @@ extension AuditExporter {
     static let parallelThreshold: Int64 = 20_000
 
     /// Makes the rows, chaining their digests, and hands them to `writer` (none: only the digest).
-    /// - Parameter parallel: render rows on worker threads (default: for large exports on a multi-core machine).
+    ///
+    /// The fold runs on this thread (on text when every event merges, see ``TextRowGenerator``; else on
+    /// trees, ``RowGenerator``) and hands batches of folded records to be made into rows; this thread
+    /// then chains the rows' digests and writes them in order.
+    /// - Parameters:
+    ///   - parallel: render rows on worker threads (default: for large exports on a multi-core machine).
+    ///   - textFold: fold on text where ``TextRowGenerator`` handles the plan (false: always on trees).
     static func chain(_ prepared: Prepared, log: LogReader, writer: AuditFormatWriter?, progress: (@Sendable (Int64, Int64) -> Void)?,
-                      parallel: Bool? = nil) throws -> (rows: Int, digest: ChainHash) {
-        let columns = prepared.manifest.columns
-        let lines = RowLine(format: prepared.manifest.format, columns: columns)
+                      parallel: Bool? = nil, textFold: Bool = true) throws -> (rows: Int, digest: ChainHash) {
+        let plan = prepared.plan
+        let lines = RowLine(format: prepared.manifest.format, columns: prepared.manifest.columns)
         let wantsLines = writer != nil
         guard let seed = ChainHash(hex: prepared.manifest.manifestHash) else {
             throw HindsightError(.io, "internal error: the manifest hash is not hex", hint: "this is a bug; please report it")
         }
         var chain = RowChain(seed: seed)
-        let generator = RowGenerator(log: log, plan: prepared.plan)
-        let span = min(prepared.plan.last, log.count - 1) - prepared.plan.first + 1
-        // HINDSIGHT_EXPORT_WORKERS sets the number of render threads (0: none).
-        let configured = ProcessInfo.processInfo.environment["HINDSIGHT_EXPORT_WORKERS"].flatMap { Int($0) }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        // The exporting thread folds and writes, so one render thread per other core.
-        let workers = max(1, min(configured ?? (cores - 1), 8))
-        guard parallel ?? ((configured.map { $0 > 0 } ?? (cores > 1)) && span > parallelThreshold) else {
-            var canonical: [UInt8] = []
-            canonical.reserveCapacity(1024)
-            var line: [UInt8] = []
-            line.reserveCapacity(1024)
-            var times = RowTimeCaches()
-            let rows = try generator.run(progress: progress) { row, _ in
-                canonical.removeAll(keepingCapacity: true)
-                row.writeCanonical(into: &canonical, columns: columns, times: &times)
-                let content = SHA256.hash(data: canonical)
-                try content.withUnsafeBytes { content in
-                    chain.add(content)
-                    if let writer {
-                        line.removeAll(keepingCapacity: true)
-                        lines.append(row, canonical: canonical, to: &line)
-                        try line.withUnsafeBytes { text in try chain.withLast { try writer.row(text, rowHash: $0) } }
-                    }
-                }
-                return true
-            }
-            return (rows, chain.last)
-        }
-        // This thread folds, chains and writes; workers make each row's text and content digest.
-        let plan = prepared.plan
-        let pool = RenderPool<RowJob, RenderedBatch>(workers: workers, maxInFlight: batchesInFlight) { jobs in
-            var times = RowTimeCaches()
-            var batch = RenderedBatch()
-            batch.contents.reserveCapacity(jobs.count * 32)
-            batch.ends.reserveCapacity(jobs.count)
-            batch.text.reserveCapacity(jobs.count * 512)
-            var canonical: [UInt8] = []
-            canonical.reserveCapacity(1024)
-            for job in jobs {
-                let row = plan.render(job)
-                canonical.removeAll(keepingCapacity: true)
-                row.writeCanonical(into: &canonical, columns: columns, times: &times)
-                SHA256.hash(data: canonical).withUnsafeBytes { batch.contents.append(contentsOf: $0) }
-                if wantsLines { lines.append(row, canonical: canonical, to: &batch.text) }
-                batch.ends.append(batch.text.count)
-            }
-            return batch
-        }
-        defer { pool.close() }
-        var submitted = 0
-        var written = 0
         func write(_ batch: RenderedBatch) throws {
             try batch.contents.withUnsafeBytes { contents in
                 try batch.text.withUnsafeBytes { text in
@@ -120,27 +76,105 @@ extension AuditExporter {
                     }
                 }
             }
-            written += 1
         }
-        func submit(_ batch: [RowJob]) throws {
-            pool.submit(submitted, batch)
-            submitted += 1
-            while submitted - written >= pool.maxInFlight, let rendered = pool.take(written, wait: true) { try write(rendered) }
-            while let rendered = pool.take(written, wait: false) { try write(rendered) }
-        }
-        var batch: [RowJob] = []
-        batch.reserveCapacity(batchSize)
-        let rows = try generator.jobs(progress: progress) { job in
-            batch.append(job)
-            if batch.count == batchSize {
-                try submit(batch)
-                batch = []
-                batch.reserveCapacity(batchSize)
+        let span = min(plan.last, log.count - 1) - plan.first + 1
+        // HINDSIGHT_EXPORT_WORKERS sets the number of render threads (0: none).
+        let configured = ProcessInfo.processInfo.environment["HINDSIGHT_EXPORT_WORKERS"].flatMap { Int($0) }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let threaded = parallel ?? ((configured.map { $0 > 0 } ?? (cores > 1)) && span > parallelThreshold)
+        let rows: Int
+        if textFold && TextRowGenerator.handles(plan) {
+            // The text fold is light: one render thread per core.
+            let pipeline = RowPipeline<TextJobBatch>(workers: threaded ? max(1, min(configured ?? cores, 8)) : 0, write: write) { batch in
+                plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines)
             }
-            return true
+            defer { pipeline.close() }
+            rows = try TextRowGenerator(log: log, plan: plan).batches(size: batchSize, progress: progress) { try pipeline.submit($0) }
+            try pipeline.finish()
+        } else {
+            // The exporting thread folds trees and writes, so one render thread per other core.
+            let pipeline = RowPipeline<[RowJob]>(workers: threaded ? max(1, min(configured ?? (cores - 1), 8)) : 0, write: write) { jobs in
+                plan.renderBatch(jobs, lines: lines, wantsLines: wantsLines) { plan.render($0) }
+            }
+            defer { pipeline.close() }
+            var batch: [RowJob] = []
+            batch.reserveCapacity(batchSize)
+            rows = try RowGenerator(log: log, plan: plan).jobs(progress: progress) { job in
+                batch.append(job)
+                if batch.count == batchSize {
+                    try pipeline.submit(batch)
+                    batch = []
+                    batch.reserveCapacity(batchSize)
+                }
+                return true
+            }
+            if !batch.isEmpty { try pipeline.submit(batch) }
+            try pipeline.finish()
         }
-        if !batch.isEmpty { try submit(batch) }
-        while written < submitted, let rendered = pool.take(written, wait: true) { try write(rendered) }
         return (rows, chain.last)
     }
+}
+
+extension ExportPlan {
+    /// Makes a batch of rows: each row's text (up to its rowHash, when `wantsLines`) and its content digest.
+    func renderBatch<Job>(_ jobs: [Job], lines: RowLine, wantsLines: Bool, _ make: (Job) -> GeneratedRow) -> RenderedBatch {
+        var times = RowTimeCaches()
+        var batch = RenderedBatch()
+        batch.contents.reserveCapacity(jobs.count * 32)
+        batch.ends.reserveCapacity(jobs.count)
+        if wantsLines { batch.text.reserveCapacity(jobs.count * 512) }
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(1024)
+        for job in jobs {
+            let row = make(job)
+            canonical.removeAll(keepingCapacity: true)
+            row.writeCanonical(into: &canonical, columns: columns, times: &times)
+            canonical.withUnsafeBytes { ChainHashing.append(hashOf: $0, to: &batch.contents) }
+            if wantsLines { lines.append(row, canonical: canonical, to: &batch.text) }
+            batch.ends.append(batch.text.count)
+        }
+        return batch
+    }
+}
+
+/// Batches of folded records made into rows, on worker threads (or on the calling thread when there
+/// are none), and written in the order they were submitted.
+final class RowPipeline<Batch: Sendable> {
+    private let pool: RenderPool<Batch, RenderedBatch>?
+    private let render: @Sendable (Batch) -> RenderedBatch
+    private let write: (RenderedBatch) throws -> Void
+    private var submitted = 0
+    private var written = 0
+
+    init(workers: Int, write: @escaping (RenderedBatch) throws -> Void, render: @escaping @Sendable (Batch) -> RenderedBatch) {
+        self.render = render
+        self.write = write
+        pool = workers > 0 ? RenderPool(workers: workers, maxInFlight: AuditExporter.batchesInFlight, render: render) : nil
+    }
+
+    /// Hands on a batch; writes the batches that are ready (waiting when too many are in flight).
+    func submit(_ batch: Batch) throws {
+        guard let pool else {
+            try write(render(batch))
+            return
+        }
+        pool.submit(submitted, batch)
+        submitted += 1
+        while submitted - written >= pool.maxInFlight, let rendered = pool.take(written, wait: true) { try take(rendered) }
+        while let rendered = pool.take(written, wait: false) { try take(rendered) }
+    }
+
+    /// Writes every batch still in flight.
+    func finish() throws {
+        guard let pool else { return }
+        while written < submitted, let rendered = pool.take(written, wait: true) { try take(rendered) }
+    }
+
+    private func take(_ rendered: RenderedBatch) throws {
+        try write(rendered)
+        written += 1
+    }
+
+    /// Stops the workers.
+    func close() { pool?.close() }
 }

@@ -98,8 +98,11 @@ public enum AuditExporter {
         return Prepared(manifest: manifest, plan: plan)
     }
 
+    /// - Parameters:
+    ///   - parallel: render rows on worker threads (default: for large exports on a multi-core machine).
+    ///   - textFold: fold on text where the rules allow (default; false: always on trees, the reference the tests compare with).
     static func write(_ prepared: Prepared, format: ExportFormat, sink: ByteSink, start: Int?, log: LogReader, options: ExportOptions,
-                      parallel: Bool? = nil) throws -> ExportSummary {
+                      parallel: Bool? = nil, textFold: Bool = true) throws -> ExportSummary {
         var manifest = prepared.manifest
         let writer: AuditFormatWriter
         switch format {
@@ -110,13 +113,13 @@ public enum AuditExporter {
         var final = false
         if format == .jsonl && start == nil {
             // Not seekable: find the digest first, so that line 1 can be the finished manifest.
-            let (rows, digest) = try chain(prepared, log: log, writer: nil, progress: nil, parallel: parallel)
+            let (rows, digest) = try chain(prepared, log: log, writer: nil, progress: nil, parallel: parallel, textFold: textFold)
             manifest.rows = rows
             manifest.digest = digest.hex
             final = true
         }
         try writer.begin(manifest, final: final)
-        let (rows, digest) = try chain(prepared, log: log, writer: writer, progress: options.progress, parallel: parallel)
+        let (rows, digest) = try chain(prepared, log: log, writer: writer, progress: options.progress, parallel: parallel, textFold: textFold)
         manifest.rows = rows
         manifest.digest = digest.hex
         try writer.end(manifest)

@@ -10,10 +10,7 @@ protocol AuditFormatWriter: AnyObject {
 
 /// Appends 64 lower-case hex digits of 32 bytes.
 @inline(__always) func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    for b in bytes {
-        out.append(CanonicalBytes.digits[Int(b >> 4)])
-        out.append(CanonicalBytes.digits[Int(b & 0xF)])
-    }
+    CanonicalBytes.hex(bytes, into: &out)
 }
 
 /// The text of a row in one format, up to (not including) its rowHash; pure, so rows can be made on worker threads.
@@ -30,8 +27,7 @@ struct RowLine: Sendable {
     func append(_ row: GeneratedRow, canonical: [UInt8], to out: inout [UInt8]) {
         switch format {
         case .jsonl:
-            out.append(contentsOf: canonical[..<(canonical.count - 1)])
-            out.append(contentsOf: RowLine.rowHashMember)
+            RowLine.appendJSONL(canonical: canonical, to: &out)
         case .csv:
             let audit = row.auditRow()
             var line = ""
@@ -49,7 +45,14 @@ struct RowLine: Sendable {
         }
     }
 
-    static let rowHashMember = Array(",\"rowHash\":\"".utf8)
+    static let rowHashMember: StaticString = ",\"rowHash\":\""
+
+    /// A JSON Lines row's text up to its rowHash: the canonical content, open for one more member.
+    @inline(__always)
+    static func appendJSONL(canonical: [UInt8], to out: inout [UInt8]) {
+        out.append(contentsOf: canonical[..<(canonical.count - 1)])
+        out.append(static: rowHashMember)
+    }
 }
 
 

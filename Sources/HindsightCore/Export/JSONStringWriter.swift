@@ -7,8 +7,23 @@ enum JSONStringWriter {
     /// Appends `s` as a quoted, escaped, terminal-safe JSON string.
     static func write(_ s: String, into out: inout [UInt8]) {
         var s = s
+        s.withUTF8 { write(utf8: $0, into: &out) }
+    }
+
+    /// Appends UTF-8 text as `write(String(decoding: bytes, as: UTF8.self))` does (invalid UTF-8 is repaired).
+    static func write(bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let utf8 = bytes.bindMemory(to: UInt8.self)
+        if utf8.contains(where: { $0 >= 0x80 }) && String(validating: utf8, as: UTF8.self) == nil {
+            write(String(decoding: utf8, as: UTF8.self), into: &out)
+        } else {
+            write(utf8: utf8, into: &out)
+        }
+    }
+
+    /// Appends valid UTF-8 text as a quoted, escaped, terminal-safe JSON string.
+    private static func write(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        s.withUTF8 { bytes in
+        do {
             let n = bytes.count
             var run = 0
             var i = 0

@@ -6,16 +6,16 @@ import Foundation
 /// record (redaction, the diff and its summary, the canonical bytes) is independent per row: the
 /// exporting thread folds and writes while the workers render. At most `maxInFlight` batches are
 /// submitted and not yet taken, so memory stays bounded.
-final class RenderPool<Input: Sendable, Output: Sendable>: @unchecked Sendable {
+final class RenderPool<Batch: Sendable, Output: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
-    private var pending: [(number: Int, items: [Input])] = []
+    private var pending: [(number: Int, batch: Batch)] = []
     private var pendingStart = 0
     private var done: [Int: Output] = [:]
     private var closed = false
-    private let render: @Sendable ([Input]) -> Output
+    private let render: @Sendable (Batch) -> Output
     let maxInFlight: Int
 
-    init(workers: Int, maxInFlight: Int, render: @escaping @Sendable ([Input]) -> Output) {
+    init(workers: Int, maxInFlight: Int, render: @escaping @Sendable (Batch) -> Output) {
         self.render = render
         self.maxInFlight = max(1, maxInFlight)
         for _ in 0..<max(1, workers) {
@@ -40,7 +40,7 @@ final class RenderPool<Input: Sendable, Output: Sendable>: @unchecked Sendable {
                 pendingStart = 0
             }
             condition.unlock()
-            let output = render(job.items)
+            let output = render(job.batch)
             condition.lock()
             done[job.number] = output
             condition.broadcast()
@@ -49,9 +49,9 @@ final class RenderPool<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     }
 
     /// Queues batch `number` for rendering.
-    func submit(_ number: Int, _ items: [Input]) {
+    func submit(_ number: Int, _ batch: Batch) {
         condition.lock()
-        pending.append((number, items))
+        pending.append((number, batch))
         condition.broadcast()
         condition.unlock()
     }

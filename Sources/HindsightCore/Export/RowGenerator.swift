@@ -56,37 +56,73 @@ struct GeneratedRow: Sendable {
 
     /// The same bytes as `auditRow().writeCanonical(into:columns:)`, written directly.
     func writeCanonical(into out: inout [UInt8], columns: AuditColumns, times: inout RowTimeCaches) {
-        out.append(contentsOf: CanonicalBytes.seq)
-        CanonicalBytes.int(Int64(seq), into: &out)
-        out.append(contentsOf: CanonicalBytes.offset)
-        CanonicalBytes.int(record.offset, into: &out)
-        out.append(contentsOf: CanonicalBytes.logTime)
-        times.log.write(record.logTime, into: &out)
-        out.append(contentsOf: CanonicalBytes.eventTime)
-        times.event.write(record.eventTime, into: &out)
-        out.append(contentsOf: CanonicalBytes.key)
-        JSONStringWriter.write(record.key, into: &out)
-        out.append(contentsOf: CanonicalBytes.type)
-        JSONStringWriter.write(record.type, into: &out)
-        out.append(contentsOf: CanonicalBytes.id)
-        JSONStringWriter.write(record.id, into: &out)
-        out.append(contentsOf: CanonicalBytes.version)
-        CanonicalBytes.int(Int64(version), into: &out)
-        out.append(contentsOf: CanonicalBytes.actor)
-        JSONStringWriter.write(actor, into: &out)
-        out.append(contentsOf: CanonicalBytes.summary)
-        JSONStringWriter.write(summary, into: &out)
-        out.append(contentsOf: CanonicalBytes.hash)
-        CanonicalBytes.hex(record.hash, into: &out)
-        out.append(contentsOf: CanonicalBytes.prev)
-        CanonicalBytes.hex(prev, into: &out)
+        record.hash.bytes.withUnsafeBytes { hash in
+            prev.bytes.withUnsafeBytes { prev in
+                CanonicalBytes.row(seq: seq, offset: record.offset, logTime: record.logTime, eventTime: record.eventTime,
+                                   key: record.key, type: record.type, id: record.id, version: version, actor: actor, summary: summary,
+                                   hash: hash, prev: prev, into: &out, times: &times)
+            }
+        }
+        CanonicalBytes.optionalColumns(data: data, state: state, columns: columns, into: &out)
+    }
+}
+
+/// Text that a canonical row writes as a JSON string.
+protocol CanonicalString {
+    func writeJSONString(into out: inout [UInt8])
+}
+
+extension String: CanonicalString {
+    func writeJSONString(into out: inout [UInt8]) { JSONStringWriter.write(self, into: &out) }
+}
+
+extension UnsafeRawBufferPointer: CanonicalString {
+    func writeJSONString(into out: inout [UInt8]) { JSONStringWriter.write(bytes: self, into: &out) }
+}
+
+extension CanonicalBytes {
+    /// A row's canonical content up to its optional columns (see docs/AUDIT.md): the one writer of
+    /// these bytes, from strings (``GeneratedRow``) or from a record's bytes (the text fold).
+    static func row<Field: CanonicalString, Text: CanonicalString>(
+        seq: Int, offset: Int64, logTime: Timestamp, eventTime: Timestamp, key: Field, type: Field, id: Field, version: Int,
+        actor: Text, summary: Text, hash: UnsafeRawBufferPointer, prev: UnsafeRawBufferPointer,
+        into out: inout [UInt8], times: inout RowTimeCaches
+    ) {
+        out.append(static: CanonicalBytes.seq)
+        int(Int64(seq), into: &out)
+        out.append(static: CanonicalBytes.offset)
+        int(offset, into: &out)
+        out.append(static: CanonicalBytes.logTime)
+        times.log.write(logTime, into: &out)
+        out.append(static: CanonicalBytes.eventTime)
+        times.event.write(eventTime, into: &out)
+        out.append(static: CanonicalBytes.key)
+        key.writeJSONString(into: &out)
+        out.append(static: CanonicalBytes.type)
+        type.writeJSONString(into: &out)
+        out.append(static: CanonicalBytes.id)
+        id.writeJSONString(into: &out)
+        out.append(static: CanonicalBytes.version)
+        int(Int64(version), into: &out)
+        out.append(static: CanonicalBytes.actor)
+        actor.writeJSONString(into: &out)
+        out.append(static: CanonicalBytes.summary)
+        summary.writeJSONString(into: &out)
+        out.append(static: CanonicalBytes.hash)
+        hex(hash, into: &out)
+        out.append(static: CanonicalBytes.prev)
+        hex(prev, into: &out)
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The optional `data` and `state` columns and the closing brace.
+    static func optionalColumns(data: JSON?, state: JSON?, columns: AuditColumns, into out: inout [UInt8]) {
         if columns.includeData {
-            out.append(contentsOf: CanonicalBytes.data)
+            out.append(static: CanonicalBytes.data)
             CanonicalJSON.write(data ?? .null, into: &out)
         }
         if columns.includeState {
-            out.append(contentsOf: CanonicalBytes.state)
+            out.append(static: CanonicalBytes.state)
             CanonicalJSON.write(state ?? .null, into: &out)
         }
         out.append(UInt8(ascii: "}"))
@@ -95,20 +131,20 @@ struct GeneratedRow: Sendable {
 
 /// Pieces of a row's canonical text.
 enum CanonicalBytes {
-    static let seq = Array("{\"seq\":".utf8)
-    static let offset = Array(",\"offset\":".utf8)
-    static let logTime = Array(",\"logTime\":\"".utf8)
-    static let eventTime = Array("\",\"eventTime\":\"".utf8)
-    static let key = Array("\",\"key\":".utf8)
-    static let type = Array(",\"type\":".utf8)
-    static let id = Array(",\"id\":".utf8)
-    static let version = Array(",\"version\":".utf8)
-    static let actor = Array(",\"actor\":".utf8)
-    static let summary = Array(",\"summary\":".utf8)
-    static let hash = Array(",\"hash\":\"".utf8)
-    static let prev = Array("\",\"prev\":\"".utf8)
-    static let data = Array(",\"data\":".utf8)
-    static let state = Array(",\"state\":".utf8)
+    static let seq: StaticString = "{\"seq\":"
+    static let offset: StaticString = ",\"offset\":"
+    static let logTime: StaticString = ",\"logTime\":\""
+    static let eventTime: StaticString = "\",\"eventTime\":\""
+    static let key: StaticString = "\",\"key\":"
+    static let type: StaticString = ",\"type\":"
+    static let id: StaticString = ",\"id\":"
+    static let version: StaticString = ",\"version\":"
+    static let actor: StaticString = ",\"actor\":"
+    static let summary: StaticString = ",\"summary\":"
+    static let hash: StaticString = ",\"hash\":\""
+    static let prev: StaticString = "\",\"prev\":\""
+    static let data: StaticString = ",\"data\":"
+    static let state: StaticString = ",\"state\":"
     static let digits = Array("0123456789abcdef".utf8)
 
     /// Decimal digits of `v`.
@@ -128,11 +164,18 @@ enum CanonicalBytes {
         }
     }
 
-    /// 64 lower-case hex digits.
-    @inline(__always) static func hex(_ h: ChainHash, into out: inout [UInt8]) {
-        for b in h.bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
+    /// 64 lower-case hex digits of a 32-byte hash.
+    @inline(__always) static func hex(_ h: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: 2 * h.count))
+        out.withUnsafeMutableBufferPointer { o in
+            var i = start
+            for b in h {
+                let hi = b >> 4, lo = b & 0xF
+                o[i] = hi < 10 ? 0x30 + hi : 0x57 + hi
+                o[i + 1] = lo < 10 ? 0x30 + lo : 0x57 + lo
+                i += 2
+            }
         }
     }
 }
@@ -300,5 +343,13 @@ struct RowGenerator {
             progress?(total, total)
         }
         return seq
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a static string's UTF-8 bytes (no allocation, no reference counting).
+    @inline(__always)
+    mutating func append(static s: StaticString) {
+        append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 }

@@ -105,6 +105,31 @@ enum ChainHashing {
         #endif
     }
 
+    /// Writes `SHA256(body)` (32 bytes) to `out`.
+    @inline(__always)
+    static func hash(_ body: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) {
+        #if canImport(CCryptoBoringSSL)
+        var context = SHA256_CTX()
+        CCryptoBoringSSL_SHA256_Init(&context)
+        if let base = body.baseAddress { CCryptoBoringSSL_SHA256_Update(&context, base, body.count) }
+        CCryptoBoringSSL_SHA256_Final(out.assumingMemoryBound(to: UInt8.self), &context)
+        #else
+        SHA256.hash(data: body).withUnsafeBytes { d in
+            if let base = d.baseAddress { out.copyMemory(from: base, byteCount: min(32, d.count)) }
+        }
+        #endif
+    }
+
+    /// Appends `SHA256(body)` (32 bytes) to `out`.
+    @inline(__always)
+    static func append(hashOf body: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: 32))
+        out.withUnsafeMutableBytes { o in
+            if let base = o.baseAddress { hash(body, into: base + start) }
+        }
+    }
+
     /// `SHA256(previous ‖ body)` as a `ChainHash`.
     static func hash(previous: ChainHash, body: UnsafeRawBufferPointer) -> ChainHash {
         var out = [UInt8](repeating: 0, count: 32)

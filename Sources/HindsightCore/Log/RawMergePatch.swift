@@ -159,7 +159,8 @@ struct RawMergePatch {
         }
     }
 
-    private static func trim(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+    /// `bytes` without leading and trailing JSON whitespace.
+    static func trim(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         var s = 0, e = bytes.count
         while s < e, bytes[s] == 0x20 || bytes[s] == 0x0A || bytes[s] == 0x0D || bytes[s] == 0x09 { s += 1 }
         while e > s, bytes[e - 1] == 0x20 || bytes[e - 1] == 0x0A || bytes[e - 1] == 0x0D || bytes[e - 1] == 0x09 { e -= 1 }

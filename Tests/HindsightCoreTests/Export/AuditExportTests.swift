@@ -300,6 +300,60 @@ struct AuditExportTests {
         }
     }
 
+    /// Under merge rules the export folds on text (``TextRowGenerator``, ``TextDiff``): every format and
+    /// option gives the bytes of the fold on trees, for random object payloads with deletions, nesting,
+    /// arrays, digit and escaped names, non-object payloads, on one thread or several.
+    @Test func theTextFoldGivesTheBytesOfTheTreeFold() async throws {
+        await propertyCheck(count: 12, input: Gen.int(in: 1...1_000_000)) { seed in
+            do {
+                let dir = TempDir()
+                var rng: any SeededRandomNumberGenerator = Xoshiro(seed: (UInt64(seed), 0x9E37_79B9_7F4A_7C15, UInt64(seed) &* 31, 7))
+                var drafts: [EventDraft] = []
+                for i in 0..<(300 + seed % 300) {
+                    var payload = RandomJSON.value(depth: 3, using: &rng)
+                    if payload.objectValue == nil && Int.random(in: 0..<6, using: &rng) > 0 { payload = .object(["amount": .int(Int64(i))]) }
+                    if Int.random(in: 0..<5, using: &rng) == 0, case .object(var o) = payload {
+                        o["note"] = .string(String(repeating: "é", count: Int.random(in: 0...40, using: &rng)) + "text \(i)")
+                        payload = .object(o)
+                    }
+                    let text = Int.random(in: 0..<4, using: &rng) == 0 ? JSONSerializer.pretty(payload) : JSONSerializer.compact(payload)
+                    drafts.append(EventDraft(id: "e\(i)", key: "k\(Int.random(in: 0..<12, using: &rng))", type: ["A", "B"][i % 2],
+                                             eventTime: Timestamp(microseconds: 1_763_715_600_000_000 + Int64(i) * 1000), payload: Array(text.utf8)))
+                }
+                let writer = try LogWriter.make(dir.file("log"))
+                _ = try writer.append(drafts)
+                writer.close()
+                let log = try LogReader(directory: dir.file("log"))
+                let rules = Rules.mergeAll
+                let format = ExportFormat.allCases[seed % 3]
+                let options = ExportFixture.options {
+                    $0.includeData = seed % 2 == 0
+                    $0.includeState = seed % 3 != 0
+                    $0.actorField = try? FieldPath("amount")
+                    $0.summaryWidth = [100, 40, 12][seed % 3]
+                }
+                let filter = seed % 4 == 0 ? ExportFilter(type: "B", from: .offset(50)) : ExportFilter()
+                let prepared = try AuditExporter.prepare(log: log, rules: rules, filter: filter, format: format, options: options)
+                #expect(TextRowGenerator.handles(prepared.plan))
+                var outputs: [[UInt8]] = []
+                for (textFold, parallel) in [(false, false), (true, false), (true, true)] {
+                    let path = dir.file("out-\(textFold)-\(parallel)")
+                    let file = try RawFile.openForWriting(path, create: true)
+                    _ = try AuditExporter.write(prepared, format: format, sink: ByteSink(fd: file.fd, name: path), start: 0, log: log,
+                                                options: options, parallel: parallel, textFold: textFold)
+                    outputs.append(try FileSystem.readAll(path))
+                }
+                let sequential = outputs[1] == outputs[0]
+                let threaded = outputs[2] == outputs[0]
+                #expect(sequential, "\(format), seed \(seed)")
+                #expect(threaded, "\(format), seed \(seed), on worker threads")
+                #expect(outputs[0].count > 1000)
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+    }
+
     @Test func theSameExportTwiceIsByteForByteTheSame() throws {
         let dir = TempDir()
         let (log, rules) = try ExportFixture.log(dir, ExportFixture.bankLines)
