@@ -25,6 +25,30 @@ struct ExportCommandTests {
         #expect(verify.stdout.contains("Examples:"))
     }
 
+    /// `--out` naming a device or a FIFO writes into it; it is never replaced by a renamed file (as a
+    /// regular file is). Tried with a FIFO: a test must not risk the machine's /dev/null.
+    @Test func outToAFIFOStreamsIntoItWithoutReplacingIt() throws {
+        let s = Scratch()
+        let log = try bankLog(s)
+        let fifo = s.file("pipe")
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let received = Received()
+        let reader = Thread {
+            if let handle = FileHandle(forReadingAtPath: fifo) { received.set(handle.readDataToEndOfFile()) }
+        }
+        reader.start()
+        let r = try CLI.run(["export", log, "--out", fifo], cache: s.cache, environment: time)
+        #expect(r.status == 0, "\(r.stderr)")
+        while !received.done { Thread.sleep(forTimeInterval: 0.01) }
+        let lines = String(decoding: received.data, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 12)
+        var st = stat()
+        #expect(stat(fifo, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO)
+        let csv = try CLI.run(["export", log, "--format", "csv", "--out", fifo], cache: s.cache, environment: time)
+        #expect(csv.status != 0)
+        #expect(csv.stderr.contains("--manifest"))
+    }
+
     @Test func jsonlGoesToStdoutWithTheManifestFirstAndIsReproducible() throws {
         let s = Scratch()
         let log = try bankLog(s)
@@ -185,4 +209,14 @@ struct ExportCommandTests {
             #expect(!v.stdoutBytes.contains(0x1B))
         }
     }
+}
+
+/// Bytes handed over from a reader thread.
+final class Received: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+    private var finished = false
+    var done: Bool { lock.withLock { finished } }
+    var data: Data { lock.withLock { bytes } }
+    func set(_ d: Data) { lock.withLock { bytes = d; finished = true } }
 }

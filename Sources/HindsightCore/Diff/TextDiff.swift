@@ -268,34 +268,98 @@ struct TextDiff {
 
     /// Appends the members of an object text; false when it does not scan or a name is escaped,
     /// repeated, not printable ASCII or all digits.
+    ///
+    /// The texts are records' states, valid JSON (payloads are checked on import, states are their
+    /// merges), so values are skipped without checking them again (``skipValue(_:_:_:)``); malformed
+    /// text cannot make it read out of bounds, only decline or give a wrong answer.
     private mutating func scanMembers(_ object: UnsafeRawBufferPointer) -> Bool {
         let base = members.count
-        var reader = JSONByteReader(object.bindMemory(to: UInt8.self), options: .standard)
-        reader.index = 1
-        reader.skipWhitespace()
-        if reader.index < reader.end, object[reader.index] == UInt8(ascii: "}") { return true }
-        while reader.index < reader.end {
-            reader.skipWhitespace()
-            guard reader.index < reader.end, object[reader.index] == UInt8(ascii: "\""),
-                let (name, escaped) = try? reader.skipString(), !escaped
-            else { return false }
+        guard let p = object.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        let end = object.count
+        var i = TextDiff.skipSpace(p, 1, end)
+        if i < end, p[i] == UInt8(ascii: "}") { return true }
+        while i < end {
+            i = TextDiff.skipSpace(p, i, end)
+            guard i < end, p[i] == UInt8(ascii: "\"") else { return false }
+            let nameEnd = TextDiff.skipString(p, i, end)
+            guard nameEnd <= end, nameEnd - i >= 2 else { return false }
+            let name = (i + 1)..<(nameEnd - 1)
             let nameBytes = TextDiff.slice(object, name)
-            guard TextDiff.isPrintableASCII(nameBytes), !TextDiff.isDigits(nameBytes) else { return false }
-            reader.skipWhitespace()
-            guard reader.index < reader.end, object[reader.index] == UInt8(ascii: ":") else { return false }
-            reader.index += 1
-            reader.skipWhitespace()
-            let start = reader.index
-            guard (try? reader.skipValue(depth: 1)) != nil else { return false }
+            guard TextDiff.isPrintableASCII(nameBytes), !nameBytes.contains(UInt8(ascii: "\\")), !TextDiff.isDigits(nameBytes) else { return false }
+            i = TextDiff.skipSpace(p, nameEnd, end)
+            guard i < end, p[i] == UInt8(ascii: ":") else { return false }
+            i = TextDiff.skipSpace(p, i + 1, end)
+            let start = i
+            i = TextDiff.skipValue(p, i, end)
+            guard i <= end, i > start else { return false }
             for k in base..<members.count where TextDiff.same(object, members[k].name, object, name) { return false }
-            members.append(Member(name: name, value: start..<reader.index))
-            reader.skipWhitespace()
-            guard reader.index < reader.end else { return false }
-            if object[reader.index] == UInt8(ascii: "}") { return true }
-            guard object[reader.index] == UInt8(ascii: ",") else { return false }
-            reader.index += 1
+            members.append(Member(name: name, value: start..<i))
+            i = TextDiff.skipSpace(p, i, end)
+            guard i < end else { return false }
+            if p[i] == UInt8(ascii: "}") { return true }
+            guard p[i] == UInt8(ascii: ",") else { return false }
+            i += 1
         }
         return false
+    }
+
+    @inline(__always)
+    private static func skipSpace(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        var i = i
+        while i < end, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
+        return i
+    }
+
+    /// The index after the string starting at `i` (its opening quote); `end + 1` when it does not close.
+    @inline(__always)
+    private static func skipString(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        var j = i + 1
+        while j < end {
+            guard let q = memchr(p + j, Int32(UInt8(ascii: "\"")), end - j) else { return end + 1 }
+            let quote = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - p
+            // Escaped when preceded by an odd number of backslashes.
+            var k = quote - 1
+            while k > i && p[k] == UInt8(ascii: "\\") { k -= 1 }
+            if (quote - 1 - k) % 2 == 0 { return quote + 1 }
+            j = quote + 1
+        }
+        return end + 1
+    }
+
+    /// The index after the value starting at `i`; `end + 1` when it does not end.
+    private static func skipValue(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        guard i < end else { return end + 1 }
+        switch p[i] {
+        case UInt8(ascii: "\""):
+            return skipString(p, i, end)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var j = i
+            while j < end {
+                switch p[j] {
+                case UInt8(ascii: "\""):
+                    j = skipString(p, j, end)
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return j + 1 }
+                default:
+                    break
+                }
+                j += 1
+            }
+            return end + 1
+        default:
+            var j = i
+            while j < end {
+                let b = p[j]
+                if b == UInt8(ascii: ",") || b == UInt8(ascii: "}") || b == UInt8(ascii: "]") || b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { break }
+                j += 1
+            }
+            return j
+        }
     }
 
     private enum Comparison { case equal, different, unknown }

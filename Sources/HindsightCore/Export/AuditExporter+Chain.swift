@@ -83,7 +83,16 @@ extension AuditExporter {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threaded = parallel ?? ((configured.map { $0 > 0 } ?? (cores > 1)) && span > parallelThreshold)
         let rows: Int
-        if textFold && TextRowGenerator.handles(plan) {
+        if textFold && TextRowGenerator.handles(plan) && threaded {
+            // The fold itself is split by key across threads, one more than the cores (measured faster
+            // than one per core: a shard waiting for the writer leaves its core to another); this
+            // thread chains and writes.
+            let sharded = ShardedTextRows(log: log, plan: plan, shards: max(2, min(configured ?? (cores + 1), 8)), lines: lines, wantsLines: wantsLines)
+            rows = try sharded.run(progress: progress) { content, line in
+                chain.add(content)
+                if let writer { try chain.withLast { try writer.row(line, rowHash: $0) } }
+            }
+        } else if textFold && TextRowGenerator.handles(plan) {
             // The text fold is light: one render thread per core.
             let pipeline = RowPipeline<TextJobBatch>(workers: threaded ? max(1, min(configured ?? cores, 8)) : 0, write: write) { batch in
                 plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines)

@@ -20,6 +20,18 @@ public enum AuditExporter {
     /// `manifestPath` (default ``sidecarPath(for:)``), also written whole.
     public static func export(log: LogReader, rules: Rules, filter: ExportFilter = ExportFilter(), format: ExportFormat = .jsonl,
                               options: ExportOptions = ExportOptions(), to path: String, manifestPath: String? = nil) throws -> ExportSummary {
+        if FileSystem.isSpecialFile(path) {
+            // A device or FIFO (`--out /dev/null`, a named pipe): streamed to, not replaced by a renamed file.
+            if format == .csv && manifestPath == nil {
+                throw HindsightError(.usage, "\(path) is not a regular file, so the CSV manifest cannot go beside it",
+                                     hint: "give --manifest FILE, or --out a regular file")
+            }
+            let file = try RawFile.openForWriting(path, create: false)
+            var summary = try export(log: log, rules: rules, filter: filter, format: format, options: options, toFileDescriptor: file.fd,
+                                     name: path, manifestPath: manifestPath)
+            summary.path = path
+            return summary
+        }
         let prepared = try prepare(log: log, rules: rules, filter: filter, format: format, options: options)
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         guard FileSystem.isDirectory(directory.isEmpty ? "/" : directory) else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rows of an export folded on JSON text, when every event merges (the default rule) and nothing
 /// is redacted: records are read in place, each key's state is kept as text in a ``TextArena`` and
 /// merged with ``RawMergePatch``, so folding allocates nothing per event. The rows it hands on hold
@@ -169,5 +171,203 @@ extension TextJob {
     @inline(__always)
     static func part(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: bytes[range])
+    }
+}
+
+/// A text-fold export split across threads by key: shard `s` of `n` folds and renders the records whose
+/// key hashes to `s` (each shard reads the whole range, with its own reader, to know every row's `seq`
+/// and `prev`), and the calling thread takes the rows from all shards in `seq` order to chain and write
+/// them. Each shard keeps at most a few batches ahead of the writer, so memory stays flat; the states
+/// are split among the shards.
+struct ShardedTextRows {
+    let log: LogReader
+    let plan: ExportPlan
+    let shards: Int
+    let lines: RowLine
+    let wantsLines: Bool
+
+    /// One shard's rendered batch and each row's `seq`.
+    private struct Chunk: Sendable {
+        var rendered: RenderedBatch
+        var seqs: [Int]
+    }
+
+    /// Batches handed from the shards to the writer, at most `limit` waiting per shard.
+    private final class Queues: @unchecked Sendable {
+        private let condition = NSCondition()
+        private var chunks: [[Chunk]]
+        private var heads: [Int]
+        private var finished: [Bool]
+        private(set) var failure: Error?
+        private(set) var cancelled = false
+        let limit = 6
+
+        init(_ n: Int) {
+            chunks = Array(repeating: [], count: n)
+            heads = Array(repeating: 0, count: n)
+            finished = Array(repeating: false, count: n)
+        }
+
+        /// Hands on a chunk (waiting while the shard is `limit` ahead); false when the export was cancelled.
+        func put(_ shard: Int, _ chunk: Chunk) -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            while chunks[shard].count - heads[shard] >= limit && !cancelled { condition.wait() }
+            guard !cancelled else { return false }
+            chunks[shard].append(chunk)
+            condition.broadcast()
+            return true
+        }
+
+        func finish(_ shard: Int, error: Error?) {
+            condition.lock()
+            finished[shard] = true
+            if let error, failure == nil { failure = error }
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// The shard's next chunk (waiting for it), or nil when the shard has no more.
+        func take(_ shard: Int) throws -> Chunk? {
+            condition.lock()
+            defer { condition.unlock() }
+            while heads[shard] == chunks[shard].count && !finished[shard] && failure == nil { condition.wait() }
+            if let failure { throw failure }
+            guard heads[shard] < chunks[shard].count else { return nil }
+            let chunk = chunks[shard][heads[shard]]
+            heads[shard] += 1
+            if heads[shard] > 32 {
+                chunks[shard].removeFirst(heads[shard])
+                heads[shard] = 0
+            }
+            condition.broadcast()
+            return chunk
+        }
+
+        func cancel() {
+            condition.lock()
+            cancelled = true
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func waitUntilFinished() {
+            condition.lock()
+            while finished.contains(false) { condition.wait() }
+            condition.unlock()
+        }
+    }
+
+    /// Makes the rows and calls `row` with each one's content digest and text, in `seq` order.
+    /// Returns the number of rows.
+    func run(progress: (@Sendable (Int64, Int64) -> Void)?, _ row: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        let last = min(plan.last, log.count - 1)
+        guard plan.first <= last else { return 0 }
+        let queues = Queues(shards)
+        let directory = log.directory
+        let (plan, lines, wantsLines, shards) = (self.plan, self.lines, self.wantsLines, self.shards)
+        for s in 0..<shards {
+            let thread = Thread {
+                do {
+                    try ShardedTextRows.fold(shard: s, of: shards, log: try LogReader(directory: directory), plan: plan, last: last,
+                                             lines: lines, wantsLines: wantsLines, queues: queues, progress: s == 0 ? progress : nil)
+                    queues.finish(s, error: nil)
+                } catch {
+                    queues.finish(s, error: error)
+                }
+            }
+            thread.name = "hindsight export shard \(s)"
+            thread.start()
+        }
+        defer {
+            queues.cancel()
+            queues.waitUntilFinished()
+        }
+        var current: [Chunk?] = try (0..<shards).map { try queues.take($0) }
+        var index = Array(repeating: 0, count: shards)
+        var next = 1
+        while true {
+            var found: Int?
+            for s in 0..<shards {
+                guard let chunk = current[s] else { continue }
+                if chunk.seqs[index[s]] == next {
+                    found = s
+                    break
+                }
+            }
+            guard let s = found, let chunk = current[s] else {
+                guard current.allSatisfy({ $0 == nil }) else {
+                    throw HindsightError(.io, "internal error: export row \(next) is missing", hint: "this is a bug; please report it")
+                }
+                break
+            }
+            let i = index[s]
+            let start = i == 0 ? 0 : chunk.rendered.ends[i - 1]
+            try chunk.rendered.contents.withUnsafeBytes { contents in
+                try chunk.rendered.text.withUnsafeBytes { text in
+                    try row(UnsafeRawBufferPointer(rebasing: contents[(i * 32)..<(i * 32 + 32)]),
+                            UnsafeRawBufferPointer(rebasing: text[start..<chunk.rendered.ends[i]]))
+                }
+            }
+            next += 1
+            index[s] += 1
+            if index[s] == chunk.seqs.count {
+                current[s] = try queues.take(s)
+                index[s] = 0
+            }
+        }
+        return next - 1
+    }
+
+    /// One shard's fold: every record of the range is read (for `seq` and `prev`), the shard's own
+    /// are folded and rendered in batches.
+    private static func fold(shard: Int, of shards: Int, log: LogReader, plan: ExportPlan, last: Int64, lines: RowLine, wantsLines: Bool,
+                             queues: Queues, progress: (@Sendable (Int64, Int64) -> Void)?) throws {
+        let type = plan.type.map { Array($0.utf8) }
+        var keys = KeySlots()
+        var texts = TextArena()
+        var versions: [Int] = []
+        var prev = [UInt8](repeating: 0, count: 32)
+        var seq = 0
+        var batch = TextJobBatch()
+        let total = last + 1
+        let batchSize = AuditExporter.batchSize
+        func send() -> Bool {
+            let seqs = batch.jobs.map(\.seq)
+            let rendered = plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines)
+            batch = TextJobBatch()
+            return queues.put(shard, Chunk(rendered: rendered, seqs: seqs))
+        }
+        var goOn = true
+        // Shard 0 checks every record's checksum; the writer takes no row past a record it has not passed.
+        try log.forEachView(from: 0, to: total, verifyChecksum: shard == 0) { view in
+            let emits = view.offset >= plan.first && (type.map { t in t.withUnsafeBytes { view.type.elementsEqual($0) } } ?? true)
+            if emits { seq += 1 }
+            let hash = HashIndex.hash(view.key)
+            if Int(truncatingIfNeeded: (hash >> 7) % UInt64(shards)) == shard {
+                let (slot, new) = keys.slot(view.key, hash: hash)
+                if new {
+                    texts.addSlot()
+                    versions.append(0)
+                }
+                versions[slot] += 1
+                if emits {
+                    let before: Range<Int>? = texts.withText(slot) { $0.map { batch.append($0) } }
+                    texts.merge(slot, view.payload)
+                    let after = texts.withText(slot) { batch.append($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+                    let record = batch.append(view.bytes)
+                    let previous = prev.withUnsafeBytes { batch.append($0) }
+                    batch.jobs.append(TextJob(seq: seq, version: versions[slot], record: record, prev: previous, before: before, after: after))
+                    if batch.jobs.count == batchSize { goOn = send() }
+                } else {
+                    texts.merge(slot, view.payload)
+                }
+            }
+            prev.withUnsafeMutableBytes { $0.copyMemory(from: view.hash) }
+            if view.offset & 0xFFFF == 0 { progress?(view.offset, total) }
+            return goOn
+        }
+        if goOn && !batch.jobs.isEmpty { _ = send() }
+        progress?(total, total)
     }
 }

@@ -115,6 +115,15 @@ public enum FileSystem {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Whether something other than a regular file or a directory is at `path` (a device such as
+    /// `/dev/null`, a FIFO, a socket): written to in place, never replaced.
+    static func isSpecialFile(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        let kind = st.st_mode & S_IFMT
+        return kind != S_IFREG && kind != S_IFDIR
+    }
+
     static func makeDirectory(_ path: String) throws {
         if isDirectory(path) { return }
         // Create parents first.
