@@ -9,7 +9,8 @@
 #
 # Results: Benchmarks/results/SIZE.json (one file per size) and Benchmarks/results/table.md.
 # Inputs and logs: Benchmarks/data/ (gitignored; generated once, then reused: same arguments, same bytes).
-# Environment: HINDSIGHT_BENCH_10M=1 is --10m; HINDSIGHT_BENCH_NO_TMUX=1 skips the tmux row.
+# Environment: HINDSIGHT_BENCH_10M=1 is --10m; HINDSIGHT_BENCH_NO_TMUX=1 skips the tmux row;
+# HINDSIGHT_BENCH_SCRATCH=DIR builds in DIR instead of .build-release.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -43,10 +44,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== building (release)" >&2
-swift build -c release --scratch-path .build-release --product hindsight >&2
-swift build -c release --scratch-path .build-release --product hindsight-bench >&2
-BIN=$ROOT/.build-release/release/hindsight
-BENCH=$ROOT/.build-release/release/hindsight-bench
+# HINDSIGHT_BENCH_SCRATCH names the build folder (default .build-release; .build reuses a `swift build -c release`).
+SCRATCH=${HINDSIGHT_BENCH_SCRATCH:-.build-release}
+swift build -c release --scratch-path "$SCRATCH" --product hindsight >&2
+swift build -c release --scratch-path "$SCRATCH" --product hindsight-bench >&2
+BIN=$ROOT/$SCRATCH/release/hindsight
+BENCH=$ROOT/$SCRATCH/release/hindsight-bench
 # lnav reads its formats from -I DIR/formats/*/; keep its configuration away from the user's.
 export HOME=$WORK/home
 mkdir -p "$HOME"

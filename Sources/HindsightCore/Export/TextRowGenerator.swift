@@ -10,6 +10,9 @@ import Foundation
 struct TextRowGenerator {
     let log: LogReader
     let plan: ExportPlan
+    /// Fold only the keys that hash to `shard` of `shards` (every record is still read, for `seq` and `prev`).
+    var shard = 0
+    var shards = 1
 
     /// Whether the text fold makes this plan's rows: every event merges at the root, no redaction
     /// (it works on trees), and no key filter (which reads only that key's records through the key index).
@@ -17,8 +20,8 @@ struct TextRowGenerator {
         plan.redactor == nil && plan.key == nil && FastFold(rules: plan.rules).allMerge
     }
 
-    /// Folds the log and calls `body` with each batch of at most `batchSize` rows, in order.
-    /// Returns the number of rows.
+    /// Folds the log and calls `body` with each batch of at most `batchSize` of this shard's rows, in
+    /// order. Checksums are checked by shard 0 only. Returns the number of rows of all shards.
     @discardableResult
     func batches(size batchSize: Int, progress: ((Int64, Int64) -> Void)? = nil, _ body: (TextJobBatch) throws -> Void) throws -> Int {
         let last = min(plan.last, log.count - 1)
@@ -31,28 +34,32 @@ struct TextRowGenerator {
         var seq = 0
         var batch = TextJobBatch()
         let total = last + 1
-        try log.forEachView(from: 0, to: total) { view in
-            let (slot, new) = keys.slot(view.key, hash: HashIndex.hash(view.key))
-            if new {
-                texts.addSlot()
-                versions.append(0)
-            }
-            versions[slot] += 1
+        let shards = UInt64(max(1, self.shards))
+        try log.forEachView(from: 0, to: total, verifyChecksum: shard == 0) { view in
             let emits = view.offset >= plan.first && (type.map { t in t.withUnsafeBytes { view.type.elementsEqual($0) } } ?? true)
-            if emits {
-                seq += 1
-                let before: Range<Int>? = texts.withText(slot) { $0.map { batch.append($0) } }
-                texts.merge(slot, view.payload)
-                let after = texts.withText(slot) { batch.append($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
-                let record = batch.append(view.bytes)
-                let previous = prev.withUnsafeBytes { batch.append($0) }
-                batch.jobs.append(TextJob(seq: seq, version: versions[slot], record: record, prev: previous, before: before, after: after))
-                if batch.jobs.count == batchSize {
-                    try body(batch)
-                    batch = TextJobBatch()
+            if emits { seq += 1 }
+            let hash = HashIndex.hash(view.key)
+            if shards == 1 || Int(truncatingIfNeeded: (hash >> 7) % shards) == shard {
+                let (slot, new) = keys.slot(view.key, hash: hash)
+                if new {
+                    texts.addSlot()
+                    versions.append(0)
                 }
-            } else {
-                texts.merge(slot, view.payload)
+                versions[slot] += 1
+                if emits {
+                    let before: Range<Int>? = texts.withText(slot) { $0.map { batch.append($0) } }
+                    texts.merge(slot, view.payload)
+                    let after = texts.withText(slot) { batch.append($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
+                    let record = batch.append(view.bytes)
+                    let previous = prev.withUnsafeBytes { batch.append($0) }
+                    batch.jobs.append(TextJob(seq: seq, version: versions[slot], record: record, prev: previous, before: before, after: after))
+                    if batch.jobs.count == batchSize {
+                        try body(batch)
+                        batch = TextJobBatch()
+                    }
+                } else {
+                    texts.merge(slot, view.payload)
+                }
             }
             prev.withUnsafeMutableBytes { $0.copyMemory(from: view.hash) }
             if view.offset & 0xFFFF == 0 { progress?(view.offset, total) }
@@ -269,7 +276,7 @@ struct ShardedTextRows {
         for s in 0..<shards {
             let thread = Thread {
                 do {
-                    try ShardedTextRows.fold(shard: s, of: shards, log: try LogReader(directory: directory), plan: plan, last: last,
+                    try ShardedTextRows.fold(shard: s, of: shards, log: try LogReader(directory: directory), plan: plan,
                                              lines: lines, wantsLines: wantsLines, queues: queues, progress: s == 0 ? progress : nil)
                     queues.finish(s, error: nil)
                 } catch {
@@ -319,55 +326,20 @@ struct ShardedTextRows {
         return next - 1
     }
 
-    /// One shard's fold: every record of the range is read (for `seq` and `prev`), the shard's own
-    /// are folded and rendered in batches.
-    private static func fold(shard: Int, of shards: Int, log: LogReader, plan: ExportPlan, last: Int64, lines: RowLine, wantsLines: Bool,
+    /// Stops a shard's fold when the export was cancelled.
+    private struct Cancelled: Error {}
+
+    /// One shard's fold, rendered in batches and handed to the writer.
+    private static func fold(shard: Int, of shards: Int, log: LogReader, plan: ExportPlan, lines: RowLine, wantsLines: Bool,
                              queues: Queues, progress: (@Sendable (Int64, Int64) -> Void)?) throws {
-        let type = plan.type.map { Array($0.utf8) }
-        var keys = KeySlots()
-        var texts = TextArena()
-        var versions: [Int] = []
-        var prev = [UInt8](repeating: 0, count: 32)
-        var seq = 0
-        var batch = TextJobBatch()
-        let total = last + 1
-        let batchSize = AuditExporter.batchSize
-        func send() -> Bool {
-            let seqs = batch.jobs.map(\.seq)
-            let rendered = plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines)
-            batch = TextJobBatch()
-            return queues.put(shard, Chunk(rendered: rendered, seqs: seqs))
-        }
-        var goOn = true
-        // Shard 0 checks every record's checksum; the writer takes no row past a record it has not passed.
-        try log.forEachView(from: 0, to: total, verifyChecksum: shard == 0) { view in
-            let emits = view.offset >= plan.first && (type.map { t in t.withUnsafeBytes { view.type.elementsEqual($0) } } ?? true)
-            if emits { seq += 1 }
-            let hash = HashIndex.hash(view.key)
-            if Int(truncatingIfNeeded: (hash >> 7) % UInt64(shards)) == shard {
-                let (slot, new) = keys.slot(view.key, hash: hash)
-                if new {
-                    texts.addSlot()
-                    versions.append(0)
-                }
-                versions[slot] += 1
-                if emits {
-                    let before: Range<Int>? = texts.withText(slot) { $0.map { batch.append($0) } }
-                    texts.merge(slot, view.payload)
-                    let after = texts.withText(slot) { batch.append($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
-                    let record = batch.append(view.bytes)
-                    let previous = prev.withUnsafeBytes { batch.append($0) }
-                    batch.jobs.append(TextJob(seq: seq, version: versions[slot], record: record, prev: previous, before: before, after: after))
-                    if batch.jobs.count == batchSize { goOn = send() }
-                } else {
-                    texts.merge(slot, view.payload)
-                }
+        let generator = TextRowGenerator(log: log, plan: plan, shard: shard, shards: shards)
+        do {
+            try generator.batches(size: AuditExporter.batchSize, progress: progress) { batch in
+                let chunk = Chunk(rendered: plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines), seqs: batch.jobs.map(\.seq))
+                guard queues.put(shard, chunk) else { throw Cancelled() }
             }
-            prev.withUnsafeMutableBytes { $0.copyMemory(from: view.hash) }
-            if view.offset & 0xFFFF == 0 { progress?(view.offset, total) }
-            return goOn
+        } catch is Cancelled {
+            return
         }
-        if goOn && !batch.jobs.isEmpty { _ = send() }
-        progress?(total, total)
     }
 }
