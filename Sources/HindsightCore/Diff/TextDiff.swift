@@ -40,7 +40,6 @@ struct TextDiff {
 
     init() {}
 
-
     /// Appends to `out` the summary of the change from `old` to `new` (JSON texts; `old` nil: the record
     /// was created), at most `maxWidth` columns wide, and returns true; returns false (with `out` as it
     /// was) when the text alone cannot tell (see the type's documentation).
@@ -208,7 +207,7 @@ struct TextDiff {
     }
 
     private mutating func appendText(_ s: StaticString, width w: Int) {
-        parts.append(contentsOf: UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        parts.append(static: s)
         width += w
     }
 
@@ -216,7 +215,6 @@ struct TextDiff {
         parts.append(contentsOf: s.utf8)
         width += w
     }
-
 
     /// The dotted path of a member of the object being compared.
     private mutating func appendPath(_ buffer: UnsafeRawBufferPointer, _ name: Range<Int>) {
@@ -252,8 +250,8 @@ struct TextDiff {
                 width += value.count
             } else {
                 parts.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[0..<(limit - 1)]))
-                appendText("…", width: 0)
-                width += limit
+                width += limit - 1
+                appendText("…", width: 1)
             }
             return true
         }

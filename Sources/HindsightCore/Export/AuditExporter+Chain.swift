@@ -93,13 +93,10 @@ extension AuditExporter {
                 if let writer { try chain.withLast { try writer.row(line, rowHash: $0) } }
             }
         } else if textFold && TextRowGenerator.handles(plan) {
-            // The text fold is light: one render thread per core.
-            let pipeline = RowPipeline<TextJobBatch>(workers: threaded ? max(1, min(configured ?? cores, 8)) : 0, write: write) { batch in
-                plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines)
+            // A small export (or one thread): fold and render here.
+            rows = try TextRowGenerator(log: log, plan: plan).batches(size: batchSize, progress: progress) { batch in
+                try write(plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines))
             }
-            defer { pipeline.close() }
-            rows = try TextRowGenerator(log: log, plan: plan).batches(size: batchSize, progress: progress) { try pipeline.submit($0) }
-            try pipeline.finish()
         } else {
             // The exporting thread folds trees and writes, so one render thread per other core.
             let pipeline = RowPipeline<[RowJob]>(workers: threaded ? max(1, min(configured ?? (cores - 1), 8)) : 0, write: write) { jobs in
@@ -126,7 +123,10 @@ extension AuditExporter {
 
 extension ExportPlan {
     /// Makes a batch of rows: each row's text (up to its rowHash, when `wantsLines`) and its content digest.
-    func renderBatch<Job>(_ jobs: [Job], lines: RowLine, wantsLines: Bool, _ make: (Job) -> GeneratedRow) -> RenderedBatch {
+    /// `make` writes a job's canonical content into the buffer it is given, and returns its row when
+    /// the format's text needs more than that content (CSV and Markdown).
+    func renderBatch<Job>(_ jobs: [Job], lines: RowLine, wantsLines: Bool,
+                          _ make: (Job, inout [UInt8], inout RowTimeCaches) -> GeneratedRow?) -> RenderedBatch {
         var times = RowTimeCaches()
         var batch = RenderedBatch()
         batch.contents.reserveCapacity(jobs.count * 32)
@@ -135,14 +135,24 @@ extension ExportPlan {
         var canonical: [UInt8] = []
         canonical.reserveCapacity(1024)
         for job in jobs {
-            let row = make(job)
             canonical.removeAll(keepingCapacity: true)
-            row.writeCanonical(into: &canonical, columns: columns, times: &times)
+            let row = make(job, &canonical, &times)
             canonical.withUnsafeBytes { ChainHashing.append(hashOf: $0, to: &batch.contents) }
-            if wantsLines { lines.append(row, canonical: canonical, to: &batch.text) }
+            if wantsLines {
+                if let row { lines.append(row, canonical: canonical, to: &batch.text) } else { RowLine.appendJSONL(canonical: canonical, to: &batch.text) }
+            }
             batch.ends.append(batch.text.count)
         }
         return batch
+    }
+
+    /// ``renderBatch(_:lines:wantsLines:_:)`` for rows that ``GeneratedRow`` writes.
+    func renderBatch<Job>(_ jobs: [Job], lines: RowLine, wantsLines: Bool, _ make: (Job) -> GeneratedRow) -> RenderedBatch {
+        renderBatch(jobs, lines: lines, wantsLines: wantsLines) { job, canonical, times in
+            let row = make(job)
+            row.writeCanonical(into: &canonical, columns: columns, times: &times)
+            return row
+        }
     }
 }
 

@@ -8,11 +8,6 @@ protocol AuditFormatWriter: AnyObject {
     func end(_ manifest: AuditManifest) throws
 }
 
-/// Appends 64 lower-case hex digits of 32 bytes.
-@inline(__always) func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-    CanonicalBytes.hex(bytes, into: &out)
-}
-
 /// The text of a row in one format, up to (not including) its rowHash; pure, so rows can be made on worker threads.
 struct RowLine: Sendable {
     let format: ExportFormat
@@ -94,7 +89,7 @@ final class JSONLAuditWriter: AuditFormatWriter {
     func row(_ line: UnsafeRawBufferPointer, rowHash: UnsafeRawBufferPointer) throws {
         sink.withBuffer { out in
             out.append(contentsOf: line)
-            appendHex(rowHash, to: &out)
+            CanonicalBytes.hex(rowHash, into: &out)
             out.append(UInt8(ascii: "\""))
             out.append(UInt8(ascii: "}"))
             out.append(0x0A)
@@ -129,7 +124,7 @@ final class CSVAuditWriter: AuditFormatWriter {
     func row(_ line: UnsafeRawBufferPointer, rowHash: UnsafeRawBufferPointer) throws {
         sink.withBuffer { out in
             out.append(contentsOf: line)
-            appendHex(rowHash, to: &out)
+            CanonicalBytes.hex(rowHash, into: &out)
             out.append(0x0D)
             out.append(0x0A)
         }
@@ -167,7 +162,7 @@ final class MarkdownAuditWriter: AuditFormatWriter {
     func row(_ line: UnsafeRawBufferPointer, rowHash: UnsafeRawBufferPointer) throws {
         sink.withBuffer { out in
             out.append(contentsOf: line)
-            appendHex(rowHash, to: &out)
+            CanonicalBytes.hex(rowHash, into: &out)
             out.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: "|"), 0x0A])
         }
         try sink.flushIfFull()

@@ -23,48 +23,46 @@ enum JSONStringWriter {
     /// Appends valid UTF-8 text as a quoted, escaped, terminal-safe JSON string.
     private static func write(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        do {
-            let n = bytes.count
-            var run = 0
-            var i = 0
-            func flush(_ end: Int) {
-                if end > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<end])) }
-            }
-            while i < n {
-                let b = bytes[i]
-                if b >= 0x20 && b < 0x7F {
-                    if b != 0x22 && b != 0x5C { i += 1; continue }
-                    flush(i)
-                    out.append(0x5C)
-                    out.append(b)
-                    i += 1
-                    run = i
-                    continue
-                }
-                if b < 0x80 {
-                    // C0 controls and DEL.
-                    flush(i)
-                    escape(UInt32(b), into: &out)
-                    i += 1
-                    run = i
-                    continue
-                }
-                // A multi-byte scalar (the string is valid UTF-8).
-                let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
-                guard b == 0xC2 || b == 0xD8 || b == 0xE2 || b == 0xEF, i + length <= n else { i += length; continue }
-                var v = UInt32(b) & (length == 2 ? 0x1F : 0x0F)
-                for k in 1..<length { v = v << 6 | (UInt32(bytes[i + k]) & 0x3F) }
-                if isTerminalUnsafeScalar(v) {
-                    flush(i)
-                    escape(v, into: &out)
-                    i += length
-                    run = i
-                } else {
-                    i += length
-                }
-            }
-            flush(n)
+        let n = bytes.count
+        var run = 0
+        var i = 0
+        func flush(_ end: Int) {
+            if end > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<end])) }
         }
+        while i < n {
+            let b = bytes[i]
+            if b >= 0x20 && b < 0x7F {
+                if b != 0x22 && b != 0x5C { i += 1; continue }
+                flush(i)
+                out.append(0x5C)
+                out.append(b)
+                i += 1
+                run = i
+                continue
+            }
+            if b < 0x80 {
+                // C0 controls and DEL.
+                flush(i)
+                escape(UInt32(b), into: &out)
+                i += 1
+                run = i
+                continue
+            }
+            // A multi-byte scalar (the string is valid UTF-8).
+            let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            guard b == 0xC2 || b == 0xD8 || b == 0xE2 || b == 0xEF, i + length <= n else { i += length; continue }
+            var v = UInt32(b) & (length == 2 ? 0x1F : 0x0F)
+            for k in 1..<length { v = v << 6 | (UInt32(bytes[i + k]) & 0x3F) }
+            if isTerminalUnsafeScalar(v) {
+                flush(i)
+                escape(v, into: &out)
+                i += length
+                run = i
+            } else {
+                i += length
+            }
+        }
+        flush(n)
         out.append(UInt8(ascii: "\""))
     }
 

@@ -145,7 +145,6 @@ enum CanonicalBytes {
     static let prev: StaticString = "\",\"prev\":\""
     static let data: StaticString = ",\"data\":"
     static let state: StaticString = ",\"state\":"
-    static let digits = Array("0123456789abcdef".utf8)
 
     /// Decimal digits of `v`.
     @inline(__always) static func int(_ v: Int64, into out: inout [UInt8]) {

@@ -116,17 +116,9 @@ extension ExportPlan {
                                         data: shown.data, state: shown.state)
                 }
             }
-            var times = RowTimeCaches()
-            var out = RenderedBatch()
-            out.contents.reserveCapacity(batch.jobs.count * 32)
-            out.ends.reserveCapacity(batch.jobs.count)
-            if wantsLines { out.text.reserveCapacity(batch.jobs.count * 512) }
-            var canonical: [UInt8] = []
-            canonical.reserveCapacity(1024)
-            for job in batch.jobs {
+            return renderBatch(batch.jobs, lines: lines, wantsLines: wantsLines) { job, canonical, times in
                 let view = RecordView(TextJob.part(bytes, job.record))
                 let shown = shownParts(job, view: view, in: bytes, diff: &diff, summary: &summary)
-                canonical.removeAll(keepingCapacity: true)
                 summary.withUnsafeBytes { summaryText in
                     var actor = shown.actor
                     actor.withUTF8 { actorText in
@@ -137,11 +129,8 @@ extension ExportPlan {
                     }
                 }
                 CanonicalBytes.optionalColumns(data: shown.data, state: shown.state, columns: columns, into: &canonical)
-                canonical.withUnsafeBytes { ChainHashing.append(hashOf: $0, to: &out.contents) }
-                if wantsLines { RowLine.appendJSONL(canonical: canonical, to: &out.text) }
-                out.ends.append(out.text.count)
+                return nil  // a JSON Lines row is its canonical content
             }
-            return out
         }
     }
 
@@ -268,8 +257,7 @@ struct ShardedTextRows {
     /// Makes the rows and calls `row` with each one's content digest and text, in `seq` order.
     /// Returns the number of rows.
     func run(progress: (@Sendable (Int64, Int64) -> Void)?, _ row: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Int {
-        let last = min(plan.last, log.count - 1)
-        guard plan.first <= last else { return 0 }
+        guard plan.first <= min(plan.last, log.count - 1) else { return 0 }
         let queues = Queues(shards)
         let directory = log.directory
         let (plan, lines, wantsLines, shards) = (self.plan, self.lines, self.wantsLines, self.shards)
