@@ -29,17 +29,6 @@ enum ArrayAlignment {
     /// - Complexity: O(N + M) for the trimmed ends; O((N+M)·D) for the middle, D its edit distance
     ///   (bounded by ``maxEditDistance`` and ``workBudget``; beyond them O(N + M)).
     static func align(_ old: [JSON], _ new: [JSON]) -> [Step] {
-        var prefix = 0
-        while prefix < old.count, prefix < new.count, old[prefix] == new[prefix] { prefix += 1 }
-        var suffix = 0
-        while suffix < old.count - prefix, suffix < new.count - prefix,
-              old[old.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
-        let oldRange = prefix..<(old.count - suffix)
-        let newRange = prefix..<(new.count - suffix)
-        if oldRange.isEmpty || newRange.isEmpty {
-            return oldRange.map { .removed(old: $0) } + newRange.map { .added(new: $0) }
-        }
-
         // Compare by small integer ids instead of deep equality.
         var ids: [JSON: Int] = [:]
         func id(_ value: JSON) -> Int {
@@ -48,9 +37,39 @@ enum ArrayAlignment {
             ids[value] = next
             return next
         }
-        let a = oldRange.map { id(old[$0]) }
-        let b = newRange.map { id(new[$0]) }
+        return align(old.count, new.count, same: { old[$0] == new[$1] }) { o, n in (o.map { id(old[$0]) }, n.map { id(new[$0]) }) }
+    }
 
+    /// ``align(_:_:)`` for arrays given as ids: equal elements have equal ids.
+    static func align(ids old: [Int], _ new: [Int]) -> [Step] {
+        align(old.count, new.count, same: { old[$0] == new[$1] }) { o, n in (Array(old[o]), Array(new[n])) }
+    }
+
+    /// Trims the equal ends (`same(i, j)`: old element i equals new element j), then aligns the
+    /// middles as ids (`middles` gives them for the old and new index ranges).
+    private static func align(_ n: Int, _ m: Int, same: (Int, Int) -> Bool,
+                              middles: (Range<Int>, Range<Int>) -> ([Int], [Int])) -> [Step] {
+        let (prefix, suffix) = equalEnds(n, m, same)
+        let oldRange = prefix..<(n - suffix)
+        let newRange = prefix..<(m - suffix)
+        if oldRange.isEmpty || newRange.isEmpty {
+            return oldRange.map { .removed(old: $0) } + newRange.map { .added(new: $0) }
+        }
+        let (a, b) = middles(oldRange, newRange)
+        return alignMiddle(a, b, prefix: prefix)
+    }
+
+    /// How many elements at the start and at the end are equal (not overlapping).
+    private static func equalEnds(_ n: Int, _ m: Int, _ same: (Int, Int) -> Bool) -> (prefix: Int, suffix: Int) {
+        var prefix = 0
+        while prefix < n, prefix < m, same(prefix, prefix) { prefix += 1 }
+        var suffix = 0
+        while suffix < n - prefix, suffix < m - prefix, same(n - 1 - suffix, m - 1 - suffix) { suffix += 1 }
+        return (prefix, suffix)
+    }
+
+    /// Aligns the trimmed middles (as ids; both non-empty), giving steps in whole-array indices.
+    private static func alignMiddle(_ a: [Int], _ b: [Int], prefix: Int) -> [Step] {
         let positional = a.count == b.count ? zip(a, b).reduce(0) { $0 + ($1.0 == $1.1 ? 0 : 1) } : nil
         var steps: [Step]
         if let matches = longestCommonSubsequence(a, b) {

@@ -27,6 +27,8 @@ struct TextDiff {
     }
 
     private var members: [Member] = []
+    /// The elements of two arrays being compared.
+    private var elements: [Range<Int>] = []
     private var matched: [Bool] = []
     /// The dotted path of the object being compared (`owner.address`), and its member names.
     private var path: [UInt8] = []
@@ -146,7 +148,9 @@ struct TextDiff {
                 }
                 guard collect(oldValue, newValue) else { return false }
             case (UInt8(ascii: "["), UInt8(ascii: "[")):
-                guard addArrayParts(oldValue, newValue, name: TextDiff.name(a, m.name)) else { return false }
+                if !addAtomArrayParts(oldValue, newValue, name: m.name, in: a) {
+                    guard addArrayParts(oldValue, newValue, name: TextDiff.name(a, m.name)) else { return false }
+                }
             default:
                 switch TextDiff.compareScalars(oldValue, newValue) {
                 case .equal: continue
@@ -172,6 +176,109 @@ struct TextDiff {
         return true
     }
 
+    /// The parts for two arrays of atoms (see ``isAtom(_:)``) that differ, member `name` (in `buffer`)
+    /// of the object being compared: aligned as ``ArrayAlignment`` aligns the trees (on ids given by
+    /// the elements' bytes), written as ``DiffText`` writes them: `tags +2 -1` for the elements added
+    /// and removed, then `tags[3]: "a" → "b"` for each changed pair. False (and no parts) when an
+    /// element is not an atom: the caller aligns trees.
+    private mutating func addAtomArrayParts(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, name: Range<Int>,
+                                            in buffer: UnsafeRawBufferPointer) -> Bool {
+        elements.removeAll(keepingCapacity: true)
+        guard scanElements(a) else { return false }
+        let split = elements.count
+        guard scanElements(b) else { return false }
+        func element(_ k: Int) -> UnsafeRawBufferPointer { TextDiff.slice(k < split ? a : b, elements[k]) }
+        // Equal bytes, equal ids: a hash table over the elements (first occurrence of each value).
+        var ids = [Int](repeating: 0, count: elements.count)
+        var size = 8
+        while size < 2 * elements.count { size <<= 1 }
+        var table = [Int](repeating: -1, count: size)
+        let mask = table.count - 1
+        var distinct = 0
+        for k in 0..<elements.count {
+            let bytes = element(k)
+            var i = Int(truncatingIfNeeded: HashIndex.hash(bytes)) & mask
+            while table[i] >= 0 && !TextDiff.equal(element(table[i]), bytes) { i = (i + 1) & mask }
+            if table[i] < 0 {
+                table[i] = k
+                ids[k] = distinct
+                distinct += 1
+            } else {
+                ids[k] = ids[table[i]]
+            }
+        }
+        let steps = ArrayAlignment.align(ids: Array(ids[0..<split]), Array(ids[split...]))
+        var added = 0, removed = 0
+        for step in steps {
+            switch step {
+            case .added: added += 1
+            case .removed: removed += 1
+            case .paired: break
+            }
+        }
+        if added + removed > 0 {
+            beginPart(nil)
+            appendPath(buffer, name)
+            if added > 0 { appendCount(" +", added) }
+            if removed > 0 { appendCount(" -", removed) }
+            endPart()
+        }
+        for case .paired(let o, let n) in steps {
+            let old = element(o), new = element(split + n)
+            if TextDiff.equal(old, new) { continue }
+            beginPart(nil)
+            appendPath(buffer, name)
+            appendCount("[", n)
+            appendText("]: ", width: 3)
+            _ = appendValue(old)  // atoms are plain scalars: always written
+            appendText(" → ", width: 3)
+            _ = appendValue(new)
+            endPart()
+        }
+        return true
+    }
+
+    /// Appends the element ranges of an array text whose elements are all atoms; false otherwise.
+    private mutating func scanElements(_ array: UnsafeRawBufferPointer) -> Bool {
+        guard let p = array.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
+        let end = array.count
+        var i = JSONTextScan.skipSpace(p, 1, end)
+        if i < end, p[i] == UInt8(ascii: "]") { return true }
+        while i < end {
+            i = JSONTextScan.skipSpace(p, i, end)
+            let start = i
+            i = JSONTextScan.skipValue(p, i, end)
+            guard i <= end, i > start, TextDiff.isAtom(TextDiff.slice(array, start..<i)) else { return false }
+            elements.append(start..<i)
+            i = JSONTextScan.skipSpace(p, i, end)
+            guard i < end else { return false }
+            if p[i] == UInt8(ascii: "]") { return true }
+            guard p[i] == UInt8(ascii: ",") else { return false }
+            i += 1
+        }
+        return false
+    }
+
+    /// A value whose bytes tell its equality: a string of plain text, `true`, `false`, `null`, or an
+    /// integer of at most 15 digits other than 0 and -0 (exact as a double, one spelling each).
+    private static func isAtom(_ v: UnsafeRawBufferPointer) -> Bool {
+        switch kind(v) {
+        case .string: return isPlainText(v)
+        case .literal: return true
+        case .number:
+            let digits = v.first == UInt8(ascii: "-") ? v.count - 1 : v.count
+            return digits >= 1 && digits <= 15 && isInteger(v) && !isZero(v)
+        case .other: return false
+        }
+    }
+
+    private mutating func appendCount(_ sign: StaticString, _ n: Int) {
+        let start = parts.count
+        parts.append(static: sign)
+        CanonicalBytes.int(Int64(n), into: &parts)
+        width += parts.count - start
+    }
+
     /// The parts for two arrays that differ, member `name` of the object being compared: the arrays
     /// are parsed and diffed as trees, and ``DiffText`` writes the parts, given a document that holds
     /// the new array at its path (all that its paths lead through).
@@ -185,7 +292,7 @@ struct TextDiff {
         for token in tokens.reversed() { document = .object([token: document]) }
         for part in DiffText.summaryParts(changes, in: document) {
             width = 0
-            appendText(part, width: TextSafety.displayWidth(part))
+            appendText(string: part, width: TextSafety.displayWidth(part))
             endPart()
         }
         return true
@@ -211,7 +318,7 @@ struct TextDiff {
         width += w
     }
 
-    private mutating func appendText(_ s: String, width w: Int) {
+    private mutating func appendText(string s: String, width w: Int) {
         parts.append(contentsOf: s.utf8)
         width += w
     }
@@ -268,96 +375,37 @@ struct TextDiff {
     /// repeated, not printable ASCII or all digits.
     ///
     /// The texts are records' states, valid JSON (payloads are checked on import, states are their
-    /// merges), so values are skipped without checking them again (``skipValue(_:_:_:)``); malformed
+    /// merges), so values are skipped without checking them again (``JSONTextScan``); malformed
     /// text cannot make it read out of bounds, only decline or give a wrong answer.
     private mutating func scanMembers(_ object: UnsafeRawBufferPointer) -> Bool {
         let base = members.count
         guard let p = object.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
         let end = object.count
-        var i = TextDiff.skipSpace(p, 1, end)
+        var i = JSONTextScan.skipSpace(p, 1, end)
         if i < end, p[i] == UInt8(ascii: "}") { return true }
         while i < end {
-            i = TextDiff.skipSpace(p, i, end)
+            i = JSONTextScan.skipSpace(p, i, end)
             guard i < end, p[i] == UInt8(ascii: "\"") else { return false }
-            let nameEnd = TextDiff.skipString(p, i, end)
+            let nameEnd = JSONTextScan.skipString(p, i, end)
             guard nameEnd <= end, nameEnd - i >= 2 else { return false }
             let name = (i + 1)..<(nameEnd - 1)
             let nameBytes = TextDiff.slice(object, name)
-            guard TextDiff.isPrintableASCII(nameBytes), !nameBytes.contains(UInt8(ascii: "\\")), !TextDiff.isDigits(nameBytes) else { return false }
-            i = TextDiff.skipSpace(p, nameEnd, end)
+            guard TextDiff.isPlainText(nameBytes), !TextDiff.isDigits(nameBytes) else { return false }
+            i = JSONTextScan.skipSpace(p, nameEnd, end)
             guard i < end, p[i] == UInt8(ascii: ":") else { return false }
-            i = TextDiff.skipSpace(p, i + 1, end)
+            i = JSONTextScan.skipSpace(p, i + 1, end)
             let start = i
-            i = TextDiff.skipValue(p, i, end)
+            i = JSONTextScan.skipValue(p, i, end)
             guard i <= end, i > start else { return false }
             for k in base..<members.count where TextDiff.same(object, members[k].name, object, name) { return false }
             members.append(Member(name: name, value: start..<i))
-            i = TextDiff.skipSpace(p, i, end)
+            i = JSONTextScan.skipSpace(p, i, end)
             guard i < end else { return false }
             if p[i] == UInt8(ascii: "}") { return true }
             guard p[i] == UInt8(ascii: ",") else { return false }
             i += 1
         }
         return false
-    }
-
-    @inline(__always)
-    private static func skipSpace(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
-        var i = i
-        while i < end, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
-        return i
-    }
-
-    /// The index after the string starting at `i` (its opening quote); `end + 1` when it does not close.
-    @inline(__always)
-    private static func skipString(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
-        var j = i + 1
-        while j < end {
-            guard let q = memchr(p + j, Int32(UInt8(ascii: "\"")), end - j) else { return end + 1 }
-            let quote = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - p
-            // Escaped when preceded by an odd number of backslashes.
-            var k = quote - 1
-            while k > i && p[k] == UInt8(ascii: "\\") { k -= 1 }
-            if (quote - 1 - k) % 2 == 0 { return quote + 1 }
-            j = quote + 1
-        }
-        return end + 1
-    }
-
-    /// The index after the value starting at `i`; `end + 1` when it does not end.
-    private static func skipValue(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> Int {
-        guard i < end else { return end + 1 }
-        switch p[i] {
-        case UInt8(ascii: "\""):
-            return skipString(p, i, end)
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            var j = i
-            while j < end {
-                switch p[j] {
-                case UInt8(ascii: "\""):
-                    j = skipString(p, j, end)
-                    continue
-                case UInt8(ascii: "{"), UInt8(ascii: "["):
-                    depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth == 0 { return j + 1 }
-                default:
-                    break
-                }
-                j += 1
-            }
-            return end + 1
-        default:
-            var j = i
-            while j < end {
-                let b = p[j]
-                if b == UInt8(ascii: ",") || b == UInt8(ascii: "}") || b == UInt8(ascii: "]") || b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { break }
-                j += 1
-            }
-            return j
-        }
     }
 
     private enum Comparison { case equal, different, unknown }
@@ -398,7 +446,7 @@ struct TextDiff {
     private static func isPlainScalar(_ v: UnsafeRawBufferPointer) -> Bool {
         switch kind(v) {
         case .literal, .number: return true
-        case .string: return isPrintableASCII(v) && !v.contains(UInt8(ascii: "\\"))
+        case .string: return isPlainText(v)
         case .other: return false
         }
     }
@@ -408,11 +456,12 @@ struct TextDiff {
     }
 
     private static func isZero(_ v: UnsafeRawBufferPointer) -> Bool {
-        v.elementsEqual("0".utf8) || v.elementsEqual("-0".utf8)
+        (v.count == 1 && v[0] == UInt8(ascii: "0")) || (v.count == 2 && v[0] == UInt8(ascii: "-") && v[1] == UInt8(ascii: "0"))
     }
 
-    /// Whether every byte is printable ASCII (0x20-0x7E); eight bytes at a time.
-    private static func isPrintableASCII(_ v: UnsafeRawBufferPointer) -> Bool {
+    /// Whether every byte is printable ASCII (0x20-0x7E) other than a backslash: text that needs no
+    /// escape or decoding. Eight bytes at a time.
+    private static func isPlainText(_ v: UnsafeRawBufferPointer) -> Bool {
         guard let base = v.baseAddress else { return true }
         let n = v.count
         var i = 0
@@ -421,12 +470,15 @@ struct TextDiff {
             // A byte below 0x20, or of 0x7F and above (its top bit set after adding 1).
             let low = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080
             let high = (w | (w &+ 0x0101_0101_0101_0101)) & 0x8080_8080_8080_8080
-            if low | high != 0 { return false }
+            // A backslash: a zero byte in w ^ 0x5C5C...
+            let x = w ^ 0x5C5C_5C5C_5C5C_5C5C
+            let backslash = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if low | high | backslash != 0 { return false }
             i += 8
         }
         while i < n {
             let b = v[i]
-            if b < 0x20 || b > 0x7E { return false }
+            if b < 0x20 || b > 0x7E || b == 0x5C { return false }
             i += 1
         }
         return true
@@ -448,13 +500,8 @@ struct TextDiff {
         equal(slice(a, ra), slice(b, rb))
     }
 
-    /// Whether two byte runs are the same.
     @inline(__always)
-    private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        guard a.count == b.count else { return false }
-        guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
-        return memcmp(pa, pb, a.count) == 0
-    }
+    private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool { a.sameBytes(as: b) }
 
     @inline(__always)
     private static func slice(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer {

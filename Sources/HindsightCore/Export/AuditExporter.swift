@@ -44,7 +44,7 @@ public enum AuditExporter {
         do {
             let file = try RawFile.openForWriting(tmp, create: true)
             try file.truncate(to: 0)
-            let sink = ByteSink(fd: file.fd, name: path)
+            let sink = ByteSink(fd: file.fd, name: path, direct: true)
             var summary = try write(prepared, format: format, sink: sink, start: 0, log: log, options: options)
             try file.sync()
             if format == .csv {

@@ -20,6 +20,12 @@ enum JSONStringWriter {
         }
     }
 
+    /// Appends text the program made from valid UTF-8 pieces, as ``write(bytes:into:)`` would, without
+    /// checking it again.
+    static func write(validUTF8 bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        write(utf8: bytes.bindMemory(to: UInt8.self), into: &out)
+    }
+
     /// Appends valid UTF-8 text as a quoted, escaped, terminal-safe JSON string.
     private static func write(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
@@ -30,6 +36,11 @@ enum JSONStringWriter {
             if end > run { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<end])) }
         }
         while i < n {
+            // Eight bytes at a time while they are printable ASCII other than `"` and `\`.
+            if let base = bytes.baseAddress {
+                while i + 8 <= n && isPlain(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+                if i == n { break }
+            }
             let b = bytes[i]
             if b >= 0x20 && b < 0x7F {
                 if b != 0x22 && b != 0x5C { i += 1; continue }
@@ -64,6 +75,18 @@ enum JSONStringWriter {
         }
         flush(n)
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether eight bytes are all printable ASCII (0x20-0x7E) other than `"` and `\`.
+    @inline(__always)
+    private static func isPlain(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        let low = (w &- 0x20 &* ones) & ~w & tops
+        let high = (w | (w &+ ones)) & tops
+        let q = w ^ (0x22 &* ones), bs = w ^ (0x5C &* ones)
+        let quote = (q &- ones) & ~q & tops
+        let backslash = (bs &- ones) & ~bs & tops
+        return low | high | quote | backslash == 0
     }
 
     /// The escape `JSONSerializer` writes for a control or unsafe scalar.

@@ -80,6 +80,13 @@ extension UnsafeRawBufferPointer: CanonicalString {
     func writeJSONString(into out: inout [UInt8]) { JSONStringWriter.write(bytes: self, into: &out) }
 }
 
+/// UTF-8 text known to be valid (a `String`'s bytes, or a summary made of valid pieces): written
+/// without checking it again.
+struct ValidUTF8: CanonicalString {
+    let bytes: UnsafeRawBufferPointer
+    func writeJSONString(into out: inout [UInt8]) { JSONStringWriter.write(validUTF8: bytes, into: &out) }
+}
+
 extension CanonicalBytes {
     /// A row's canonical content up to its optional columns (see docs/AUDIT.md): the one writer of
     /// these bytes, from strings (``GeneratedRow``) or from a record's bytes (the text fold).
@@ -165,16 +172,15 @@ enum CanonicalBytes {
 
     /// 64 lower-case hex digits of a 32-byte hash.
     @inline(__always) static func hex(_ h: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: 2 * h.count))
-        out.withUnsafeMutableBufferPointer { o in
-            var i = start
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * h.count) { digits in
+            var i = 0
             for b in h {
                 let hi = b >> 4, lo = b & 0xF
-                o[i] = hi < 10 ? 0x30 + hi : 0x57 + hi
-                o[i + 1] = lo < 10 ? 0x30 + lo : 0x57 + lo
+                digits[i] = hi < 10 ? 0x30 + hi : 0x57 + hi
+                digits[i + 1] = lo < 10 ? 0x30 + lo : 0x57 + lo
                 i += 2
             }
+            out.append(contentsOf: UnsafeBufferPointer(digits))
         }
     }
 }

@@ -34,9 +34,9 @@ struct TextRowGenerator {
         var seq = 0
         var batch = TextJobBatch()
         let total = last + 1
-        let shards = UInt64(max(1, self.shards))
+        let shards = UInt64(max(1, self.shards)), shard = self.shard, first = plan.first
         try log.forEachView(from: 0, to: total, verifyChecksum: shard == 0) { view in
-            let emits = view.offset >= plan.first && (type.map { t in t.withUnsafeBytes { view.type.elementsEqual($0) } } ?? true)
+            let emits = view.offset >= first && (type.map { t in t.withUnsafeBytes { view.type.sameBytes(as: $0) } } ?? true)
             if emits { seq += 1 }
             let hash = HashIndex.hash(view.key)
             if shards == 1 || Int(truncatingIfNeeded: (hash >> 7) % shards) == shard {
@@ -119,12 +119,14 @@ extension ExportPlan {
             return renderBatch(batch.jobs, lines: lines, wantsLines: wantsLines) { job, canonical, times in
                 let view = RecordView(TextJob.part(bytes, job.record))
                 let shown = shownParts(job, view: view, in: bytes, diff: &diff, summary: &summary)
+                // The summary and the actor are made of valid UTF-8 pieces: written without checking again.
                 summary.withUnsafeBytes { summaryText in
                     var actor = shown.actor
                     actor.withUTF8 { actorText in
                         CanonicalBytes.row(seq: job.seq, offset: view.offset, logTime: Timestamp(microseconds: view.logTime),
                                            eventTime: Timestamp(microseconds: view.eventTime), key: view.key, type: view.type, id: view.id,
-                                           version: job.version, actor: UnsafeRawBufferPointer(actorText), summary: summaryText,
+                                           version: job.version, actor: ValidUTF8(bytes: UnsafeRawBufferPointer(actorText)),
+                                           summary: ValidUTF8(bytes: summaryText),
                                            hash: view.hash, prev: TextJob.part(bytes, job.prev), into: &canonical, times: &times)
                     }
                 }

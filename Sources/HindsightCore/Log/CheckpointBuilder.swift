@@ -314,7 +314,7 @@ struct KeySlots {
             var i = KeySlots.index(hash, mask)
             while t[i] != 0 {
                 let s = Int(t[i]) - 1
-                if hashes[s] == hash, withKey(s, { $0.elementsEqual(key) }) { return s }
+                if hashes[s] == hash, withKey(s, { $0.sameBytes(as: key) }) { return s }
                 i = (i + 1) & mask
             }
             return nil

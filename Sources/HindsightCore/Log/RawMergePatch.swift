@@ -130,22 +130,27 @@ struct RawMergePatch {
     }
 
     /// Pushes the members of a (valid) object; a repeated name is kept once: at its first position,
-    /// with its last value.
+    /// with its last value. Scans with ``JSONTextScan`` (the text is valid).
     private mutating func collectMembers(_ object: UnsafeRawBufferPointer) {
         let base = stack.count
-        var reader = JSONByteReader(object.bindMemory(to: UInt8.self), options: .standard)
-        reader.index = 1
-        reader.skipWhitespace()
-        guard reader.index < reader.end, object[reader.index] != UInt8(ascii: "}") else { return }
-        while reader.index < reader.end {
-            reader.skipWhitespace()
-            guard let (name, escaped) = try? reader.skipString() else { break }
-            reader.skipWhitespace()
-            reader.index += 1  // ':'
-            reader.skipWhitespace()
-            let start = reader.index
-            guard (try? reader.skipValue(depth: 1)) != nil else { break }
-            let m = Member(name: name, value: start..<reader.index, escaped: escaped, used: false)
+        guard let p = object.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let end = object.count
+        var i = JSONTextScan.skipSpace(p, 1, end)
+        guard i < end, p[i] != UInt8(ascii: "}") else { return }
+        while i < end {
+            i = JSONTextScan.skipSpace(p, i, end)
+            guard i < end, p[i] == UInt8(ascii: "\"") else { break }
+            let nameEnd = JSONTextScan.skipString(p, i, end)
+            guard nameEnd <= end else { break }
+            let name = (i + 1)..<(nameEnd - 1)
+            let escaped = memchr(p + name.lowerBound, Int32(UInt8(ascii: "\\")), name.count) != nil
+            i = JSONTextScan.skipSpace(p, nameEnd, end)
+            guard i < end, p[i] == UInt8(ascii: ":") else { break }
+            i = JSONTextScan.skipSpace(p, i + 1, end)
+            let start = i
+            i = JSONTextScan.skipValue(p, i, end)
+            guard i <= end, i > start else { break }
+            let m = Member(name: name, value: start..<i, escaped: escaped, used: false)
             var repeated = false
             for k in base..<stack.count where RawMergePatch.sameName(object, stack[k], object, m) {
                 stack[k].value = m.value
@@ -153,9 +158,9 @@ struct RawMergePatch {
                 break
             }
             if !repeated { stack.append(m) }
-            reader.skipWhitespace()
-            guard reader.index < reader.end, object[reader.index] == UInt8(ascii: ",") else { break }
-            reader.index += 1
+            i = JSONTextScan.skipSpace(p, i, end)
+            guard i < end, p[i] == UInt8(ascii: ",") else { break }
+            i += 1
         }
     }
 

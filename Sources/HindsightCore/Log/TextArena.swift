@@ -10,6 +10,9 @@ struct TextArena {
     private var live = 0
     private var merger = RawMergePatch()
     private var scratch: [UInt8] = []
+    /// The buffer compaction copies into, kept between compactions (with the old texts' capacity) so
+    /// that compacting and growing again touch no fresh pages.
+    private var spare: [UInt8] = []
 
     init() {}
 
@@ -62,10 +65,12 @@ struct TextArena {
         text.withUnsafeBytes { set(s, $0) }
     }
 
-    /// Copies the present slots' texts into a new buffer.
+    /// Copies the present slots' texts into the spare buffer, which becomes the buffer.
     private mutating func compact() {
-        var fresh: [UInt8] = []
-        fresh.reserveCapacity(live * 2)
+        var fresh = spare
+        spare = []
+        fresh.removeAll(keepingCapacity: true)
+        fresh.reserveCapacity(max(live * 2, bytes.capacity))
         bytes.withUnsafeBytes { old in
             for s in 0..<starts.count where starts[s] >= 0 {
                 let start = starts[s]
@@ -73,6 +78,7 @@ struct TextArena {
                 fresh.append(contentsOf: UnsafeRawBufferPointer(rebasing: old[start..<(start + counts[s])]))
             }
         }
+        spare = bytes
         bytes = fresh
     }
 }

@@ -45,6 +45,21 @@ struct TextDiffTests {
             (#"{ "a" : 1 , "b" : [ 1 ] }"#, #"{"a":2,"b":[1]}"#),
             (#"{"same":1}"#, #"{"same":1}"#),
             (#"{"a":{"b":1}}"#, #"{"a":"now a string"}"#),
+            // Arrays of atoms, aligned on text.
+            (#"{"tags":["a","b","c"]}"#, #"{"tags":["c","b","a"]}"#),
+            (#"{"tags":["a","b"]}"#, #"{"tags":["x","y"]}"#),
+            (#"{"tags":["a","a","b"]}"#, #"{"tags":["a","b","b","a"]}"#),
+            (#"{"tags":[1,true,null,"1"]}"#, #"{"tags":["1",null,true,1]}"#),
+            (#"{"tags":[]}"#, #"{"tags":[7,8]}"#),
+            (#"{"tags":[7,8,9]}"#, #"{"tags":[]}"#),
+            (#"{"first name":[1,2]}"#, #"{"first name":[1,3]}"#),
+            (#"{"o":{"x":["a very long element that does not fit","b"]}}"#, #"{"o":{"x":["another very long element, cut too","b"]}}"#),
+            (#"{"t":[ 1 , 2 ]}"#, #"{"t":[1,2]}"#),
+            // Not atoms (the trees align these): numbers with other spellings, escapes, big integers, zero.
+            (#"{"t":[1.0,2]}"#, #"{"t":[1,2]}"#),
+            (#"{"t":["\u0061"]}"#, #"{"t":["a"]}"#),
+            (#"{"t":[12345678901234567890]}"#, #"{"t":[12345678901234567891]}"#),
+            (#"{"t":[0,1]}"#, #"{"t":[-0,1]}"#),
         ]
         for (old, new) in cases {
             let expected = try referenceSummary(old, new)
@@ -92,6 +107,34 @@ struct TextDiffTests {
             }
         }
         #expect(answered.value > 100)
+    }
+}
+
+extension TextDiffTests {
+    /// Arrays of atoms drawn from a few values (so that elements repeat and the alignment has choices),
+    /// edited at random: the text alignment gives DiffText's summary of the trees.
+    @Test func alignsArraysOfAtomsAsTheTreesDo() throws {
+        let atoms = [#""a""#, #""b""#, #""c""#, "1", "2", "-3", "true", "null", #""a longer element than the value width allows""#]
+        var rng = SplitMix(seed: 7)
+        for _ in 0..<800 {
+            let old = (0..<Int.random(in: 0...9, using: &rng)).map { _ in atoms.randomElement(using: &rng) ?? "1" }
+            var new = old
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                switch Int.random(in: 0...2, using: &rng) {
+                case 0: new.insert(atoms.randomElement(using: &rng) ?? "1", at: Int.random(in: 0...new.count, using: &rng))
+                case 1: if !new.isEmpty { new.remove(at: Int.random(in: 0..<new.count, using: &rng)) }
+                default: if !new.isEmpty { new[Int.random(in: 0..<new.count, using: &rng)] = atoms.randomElement(using: &rng) ?? "1" }
+                }
+            }
+            let a = #"{"n":1,"tags":["# + old.joined(separator: ",") + "]}"
+            let b = #"{"n":1,"tags":["# + new.joined(separator: ",") + "]}"
+            for width in [100, 40] {
+                let expected = try referenceSummary(a, b, width: width)
+                let found = textSummary(a, b, width: width)
+                if let found { #expect(found == expected, "\(a) → \(b) at \(width)") }
+                if width == 100 { #expect(found != nil, "\(a) → \(b)") }
+            }
+        }
     }
 }
 
