@@ -34,6 +34,25 @@ struct RenderedBatch: Sendable {
     var text: [UInt8] = []
     var ends: [Int] = []
     var contents: [UInt8] = []
+
+    init() {}
+
+    /// An empty batch with room for `rows` rows.
+    init(rows: Int, wantsLines: Bool) {
+        contents.reserveCapacity(rows * 32)
+        ends.reserveCapacity(rows)
+        if wantsLines { text.reserveCapacity(rows * 512) }
+    }
+
+    /// Adds a row: the digest of its canonical content, and its text (when `wantsLines`): `row`'s line
+    /// in `lines`' format, or (nil) the JSON Lines line that is its canonical content.
+    mutating func add(canonical: [UInt8], row: GeneratedRow?, lines: RowLine, wantsLines: Bool) {
+        canonical.withUnsafeBytes { ChainHashing.append(hashOf: $0, to: &contents) }
+        if wantsLines {
+            if let row { lines.append(row, canonical: canonical, to: &text) } else { RowLine.appendJSONL(canonical: canonical, to: &text) }
+        }
+        ends.append(text.count)
+    }
 }
 
 extension AuditExporter {
@@ -94,9 +113,8 @@ extension AuditExporter {
             }
         } else if textFold && TextRowGenerator.handles(plan) {
             // A small export (or one thread): fold and render here.
-            rows = try TextRowGenerator(log: log, plan: plan).batches(size: batchSize, progress: progress) { batch in
-                try write(plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines))
-            }
+            rows = try TextRowGenerator(log: log, plan: plan).batches(size: batchSize, lines: lines, wantsLines: wantsLines,
+                                                                      progress: progress) { batch, _ in try write(batch) }
         } else {
             // The exporting thread folds trees and writes, so one render thread per other core.
             let pipeline = RowPipeline<[RowJob]>(workers: threaded ? max(1, min(configured ?? (cores - 1), 8)) : 0, write: write) { jobs in
@@ -128,20 +146,13 @@ extension ExportPlan {
     func renderBatch<Job>(_ jobs: [Job], lines: RowLine, wantsLines: Bool,
                           _ make: (Job, inout [UInt8], inout RowTimeCaches) -> GeneratedRow?) -> RenderedBatch {
         var times = RowTimeCaches()
-        var batch = RenderedBatch()
-        batch.contents.reserveCapacity(jobs.count * 32)
-        batch.ends.reserveCapacity(jobs.count)
-        if wantsLines { batch.text.reserveCapacity(jobs.count * 512) }
+        var batch = RenderedBatch(rows: jobs.count, wantsLines: wantsLines)
         var canonical: [UInt8] = []
         canonical.reserveCapacity(1024)
         for job in jobs {
             canonical.removeAll(keepingCapacity: true)
             let row = make(job, &canonical, &times)
-            canonical.withUnsafeBytes { ChainHashing.append(hashOf: $0, to: &batch.contents) }
-            if wantsLines {
-                if let row { lines.append(row, canonical: canonical, to: &batch.text) } else { RowLine.appendJSONL(canonical: canonical, to: &batch.text) }
-            }
-            batch.ends.append(batch.text.count)
+            batch.add(canonical: canonical, row: row, lines: lines, wantsLines: wantsLines)
         }
         return batch
     }

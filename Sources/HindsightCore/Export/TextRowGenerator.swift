@@ -2,9 +2,9 @@ import Foundation
 
 /// The rows of an export folded on JSON text, when every event merges (the default rule) and nothing
 /// is redacted: records are read in place, each key's state is kept as text in a ``TextArena`` and
-/// merged with ``RawMergePatch``, so folding allocates nothing per event. The rows it hands on hold
-/// copies of the record's bytes and of the state's text before and after;
-/// ``ExportPlan/renderTextBatch(_:lines:wantsLines:)`` makes them into rows (on any thread) with the same bytes as ``RowGenerator``'s tree fold gives.
+/// merged with ``RawMergePatch``, and each row is made as soon as its record is folded, from the
+/// record's bytes and the state's text before and after (``TextRowRenderer``), with the same bytes as
+/// ``RowGenerator``'s tree fold gives. Folding allocates nothing per event.
 ///
 /// Memory is O(number of keys): one version count and one state text per key.
 struct TextRowGenerator {
@@ -20,10 +20,12 @@ struct TextRowGenerator {
         plan.redactor == nil && plan.key == nil && FastFold(rules: plan.rules).allMerge
     }
 
-    /// Folds the log and calls `body` with each batch of at most `batchSize` of this shard's rows, in
-    /// order. Checksums are checked by shard 0 only. Returns the number of rows of all shards.
+    /// Folds the log and calls `body` with each batch of at most `batchSize` of this shard's rows, made
+    /// in `lines`' format, and each row's `seq`, in order. Checksums are checked by shard 0 only.
+    /// Returns the number of rows of all shards.
     @discardableResult
-    func batches(size batchSize: Int, progress: ((Int64, Int64) -> Void)? = nil, _ body: (TextJobBatch) throws -> Void) throws -> Int {
+    func batches(size batchSize: Int, lines: RowLine, wantsLines: Bool, progress: ((Int64, Int64) -> Void)? = nil,
+                 _ body: (RenderedBatch, [Int]) throws -> Void) throws -> Int {
         let last = min(plan.last, log.count - 1)
         guard plan.first <= last else { return 0 }
         let type = plan.type.map { Array($0.utf8) }
@@ -32,7 +34,11 @@ struct TextRowGenerator {
         var versions: [Int] = []
         var prev = [UInt8](repeating: 0, count: 32)
         var seq = 0
-        var batch = TextJobBatch()
+        var renderer = TextRowRenderer(plan: plan, lines: lines, wantsLines: wantsLines)
+        var batch = RenderedBatch(rows: batchSize, wantsLines: wantsLines)
+        var seqs: [Int] = []
+        seqs.reserveCapacity(batchSize)
+        var before: [UInt8] = []
         let total = last + 1
         let shards = UInt64(max(1, self.shards)), shard = self.shard, first = plan.first
         try log.forEachView(from: 0, to: total, verifyChecksum: shard == 0) { view in
@@ -47,15 +53,27 @@ struct TextRowGenerator {
                 }
                 versions[slot] += 1
                 if emits {
-                    let before: Range<Int>? = texts.withText(slot) { $0.map { batch.append($0) } }
+                    // The state before the event, kept aside: the merge may compact the arena.
+                    let existed = texts.withText(slot) { text -> Bool in
+                        guard let text else { return false }
+                        before.removeAll(keepingCapacity: true)
+                        before.append(contentsOf: text)
+                        return true
+                    }
                     texts.merge(slot, view.payload)
-                    let after = texts.withText(slot) { batch.append($0 ?? UnsafeRawBufferPointer(start: nil, count: 0)) }
-                    let record = batch.append(view.bytes)
-                    let previous = prev.withUnsafeBytes { batch.append($0) }
-                    batch.jobs.append(TextJob(seq: seq, version: versions[slot], record: record, prev: previous, before: before, after: after))
-                    if batch.jobs.count == batchSize {
-                        try body(batch)
-                        batch = TextJobBatch()
+                    texts.withText(slot) { after in
+                        before.withUnsafeBytes { old in
+                            prev.withUnsafeBytes { previous in
+                                renderer.add(view, seq: seq, version: versions[slot], before: existed ? old : nil,
+                                             after: after ?? UnsafeRawBufferPointer(start: nil, count: 0), prev: previous, to: &batch)
+                            }
+                        }
+                    }
+                    seqs.append(seq)
+                    if seqs.count == batchSize {
+                        try body(batch, seqs)
+                        batch = RenderedBatch(rows: batchSize, wantsLines: wantsLines)
+                        seqs.removeAll(keepingCapacity: true)
                     }
                 } else {
                     texts.merge(slot, view.payload)
@@ -65,83 +83,68 @@ struct TextRowGenerator {
             if view.offset & 0xFFFF == 0 { progress?(view.offset, total) }
             return true
         }
-        if !batch.jobs.isEmpty { try body(batch) }
+        if !seqs.isEmpty { try body(batch, seqs) }
         progress?(total, total)
         return seq
     }
 }
 
-/// Rows to make from text: the records' bytes and the states' texts end to end in one buffer.
-struct TextJobBatch: Sendable {
-    var bytes: [UInt8] = []
-    var jobs: [TextJob] = []
+/// Makes rows folded on text, as ``ExportPlan/renderBatch(_:lines:wantsLines:_:)`` makes rows folded on
+/// trees: the same bytes. JSON Lines rows are written from the record's bytes; CSV and Markdown rows go
+/// through ``GeneratedRow``. Reuse one: its buffers keep their capacity.
+struct TextRowRenderer {
+    private let lines: RowLine
+    private let wantsLines: Bool
+    private let columns: AuditColumns
+    private let actor: JSONPointer?
+    private let summaryWidth: Int
+    private var diff = TextDiff()
+    private var summary: [UInt8] = []
+    private var canonical: [UInt8] = []
+    private var times = RowTimeCaches()
 
-    /// Copies `part` to the end of the buffer and returns where it went.
-    @inline(__always)
-    mutating func append(_ part: UnsafeRawBufferPointer) -> Range<Int> {
-        let start = bytes.count
-        bytes.append(contentsOf: part)
-        return start..<bytes.count
+    init(plan: ExportPlan, lines: RowLine, wantsLines: Bool) {
+        self.lines = lines
+        self.wantsLines = wantsLines
+        columns = plan.columns
+        actor = plan.actor
+        summaryWidth = plan.summaryWidth
+        canonical.reserveCapacity(1024)
     }
-}
 
-/// One row to make from text: where its parts are in the batch's buffer.
-struct TextJob: Sendable {
-    var seq: Int
-    var version: Int
-    /// The record's bytes (a ``RecordView`` reads them).
-    var record: Range<Int>
-    /// The chain hash of the record before it (32 bytes).
-    var prev: Range<Int>
-    /// The state before the event (nil: the record did not exist).
-    var before: Range<Int>?
-    /// The state after it.
-    var after: Range<Int>
-}
-
-extension ExportPlan {
-    /// Makes a batch of rows folded on text, as ``renderBatch(_:lines:wantsLines:_:)`` makes rows folded
-    /// on trees: the same bytes. JSON Lines rows are written from the record's bytes; CSV and Markdown
-    /// rows go through ``GeneratedRow``.
-    func renderTextBatch(_ batch: TextJobBatch, lines: RowLine, wantsLines: Bool) -> RenderedBatch {
-        batch.bytes.withUnsafeBytes { bytes in
-            var diff = TextDiff()
-            var summary: [UInt8] = []
-            guard lines.format == .jsonl else {
-                return renderBatch(batch.jobs, lines: lines, wantsLines: wantsLines) { job in
-                    let view = RecordView(TextJob.part(bytes, job.record))
-                    let shown = shownParts(job, view: view, in: bytes, diff: &diff, summary: &summary)
-                    return GeneratedRow(seq: job.seq, record: view.record(), version: job.version, actor: shown.actor,
-                                        summary: String(decoding: summary, as: UTF8.self), prev: ChainHash(bytes: Array(TextJob.part(bytes, job.prev))),
-                                        data: shown.data, state: shown.state)
-                }
-            }
-            return renderBatch(batch.jobs, lines: lines, wantsLines: wantsLines) { job, canonical, times in
-                let view = RecordView(TextJob.part(bytes, job.record))
-                let shown = shownParts(job, view: view, in: bytes, diff: &diff, summary: &summary)
-                // The summary and the actor are made of valid UTF-8 pieces: written without checking again.
-                summary.withUnsafeBytes { summaryText in
-                    var actor = shown.actor
-                    actor.withUTF8 { actorText in
-                        CanonicalBytes.row(seq: job.seq, offset: view.offset, logTime: Timestamp(microseconds: view.logTime),
-                                           eventTime: Timestamp(microseconds: view.eventTime), key: view.key, type: view.type, id: view.id,
-                                           version: job.version, actor: ValidUTF8(bytes: UnsafeRawBufferPointer(actorText)),
-                                           summary: ValidUTF8(bytes: summaryText),
-                                           hash: view.hash, prev: TextJob.part(bytes, job.prev), into: &canonical, times: &times)
-                    }
-                }
-                CanonicalBytes.optionalColumns(data: shown.data, state: shown.state, columns: columns, into: &canonical)
-                return nil  // a JSON Lines row is its canonical content
+    /// Adds the row of `view`'s record to `batch`: `before` and `after` are the record's states (JSON
+    /// text; `before` nil: created), `prev` the chain hash of the record before it.
+    mutating func add(_ view: RecordView, seq: Int, version: Int, before: UnsafeRawBufferPointer?, after: UnsafeRawBufferPointer,
+                      prev: UnsafeRawBufferPointer, to batch: inout RenderedBatch) {
+        let shown = shownParts(view, before: before, after: after)
+        canonical.removeAll(keepingCapacity: true)
+        guard lines.format == .jsonl else {
+            let row = GeneratedRow(seq: seq, record: view.record(), version: version, actor: shown.actor,
+                                   summary: String(decoding: summary, as: UTF8.self), prev: ChainHash(bytes: Array(prev)),
+                                   data: shown.data, state: shown.state)
+            row.writeCanonical(into: &canonical, columns: columns, times: &times)
+            batch.add(canonical: canonical, row: row, lines: lines, wantsLines: wantsLines)
+            return
+        }
+        // The summary and the actor are made of valid UTF-8 pieces: written without checking again.
+        summary.withUnsafeBytes { summaryText in
+            var actor = shown.actor
+            actor.withUTF8 { actorText in
+                CanonicalBytes.row(seq: seq, offset: view.offset, logTime: Timestamp(microseconds: view.logTime),
+                                   eventTime: Timestamp(microseconds: view.eventTime), key: view.key, type: view.type, id: view.id,
+                                   version: version, actor: ValidUTF8(bytes: UnsafeRawBufferPointer(actorText)),
+                                   summary: ValidUTF8(bytes: summaryText),
+                                   hash: view.hash, prev: prev, into: &canonical, times: &times)
             }
         }
+        CanonicalBytes.optionalColumns(data: shown.data, state: shown.state, columns: columns, into: &canonical)
+        batch.add(canonical: canonical, row: nil, lines: lines, wantsLines: wantsLines)  // a JSON Lines row is its canonical content
     }
 
     /// The parts of a row made from text besides the record's own fields: its summary (into `summary`:
     /// from the texts where ``TextDiff`` can tell, else from the parsed states), actor, data and state.
-    private func shownParts(_ job: TextJob, view: RecordView, in bytes: UnsafeRawBufferPointer, diff: inout TextDiff,
-                            summary: inout [UInt8]) -> (actor: String, data: JSON?, state: JSON?) {
-        let after = TextJob.part(bytes, job.after)
-        let before = job.before.map { TextJob.part(bytes, $0) }
+    private mutating func shownParts(_ view: RecordView, before: UnsafeRawBufferPointer?,
+                                     after: UnsafeRawBufferPointer) -> (actor: String, data: JSON?, state: JSON?) {
         var afterTree: JSON?
         summary.removeAll(keepingCapacity: true)
         if !diff.summary(from: before, to: after, maxWidth: summaryWidth, into: &summary) {
@@ -162,13 +165,6 @@ extension ExportPlan {
         var state: JSON?
         if columns.includeState { state = afterTree ?? ((try? JSONParser.parse(after)) ?? .null) }
         return (actorText, columns.includeData ? data : nil, state)
-    }
-}
-
-extension TextJob {
-    @inline(__always)
-    static func part(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: bytes[range])
     }
 }
 
@@ -324,9 +320,8 @@ struct ShardedTextRows {
                              queues: Queues, progress: (@Sendable (Int64, Int64) -> Void)?) throws {
         let generator = TextRowGenerator(log: log, plan: plan, shard: shard, shards: shards)
         do {
-            try generator.batches(size: AuditExporter.batchSize, progress: progress) { batch in
-                let chunk = Chunk(rendered: plan.renderTextBatch(batch, lines: lines, wantsLines: wantsLines), seqs: batch.jobs.map(\.seq))
-                guard queues.put(shard, chunk) else { throw Cancelled() }
+            try generator.batches(size: AuditExporter.batchSize, lines: lines, wantsLines: wantsLines, progress: progress) { batch, seqs in
+                guard queues.put(shard, Chunk(rendered: batch, seqs: seqs)) else { throw Cancelled() }
             }
         } catch is Cancelled {
             return
