@@ -44,6 +44,13 @@ struct RenderedBatch: Sendable {
         if wantsLines { text.reserveCapacity(rows * 512) }
     }
 
+    /// Empties the batch, keeping its buffers' capacity.
+    mutating func removeAll() {
+        text.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        contents.removeAll(keepingCapacity: true)
+    }
+
     /// Adds a row: the digest of its canonical content, and its text (when `wantsLines`): `row`'s line
     /// in `lines`' format, or (nil) the JSON Lines line that is its canonical content.
     mutating func add(canonical: [UInt8], row: GeneratedRow?, lines: RowLine, wantsLines: Bool) {

@@ -45,7 +45,7 @@ struct RowLine: Sendable {
     /// A JSON Lines row's text up to its rowHash: the canonical content, open for one more member.
     @inline(__always)
     static func appendJSONL(canonical: [UInt8], to out: inout [UInt8]) {
-        out.append(contentsOf: canonical[..<(canonical.count - 1)])
+        canonical.withUnsafeBytes { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[..<($0.count - 1)])) }
         out.append(static: rowHashMember)
     }
 }

@@ -22,10 +22,11 @@ struct TextRowGenerator {
 
     /// Folds the log and calls `body` with each batch of at most `batchSize` of this shard's rows, made
     /// in `lines`' format, and each row's `seq`, in order. Checksums are checked by shard 0 only.
-    /// Returns the number of rows of all shards.
+    /// Returns the number of rows of all shards. `recycled` may hand back a used batch to fill again
+    /// (its buffers keep their capacity).
     @discardableResult
     func batches(size batchSize: Int, lines: RowLine, wantsLines: Bool, progress: ((Int64, Int64) -> Void)? = nil,
-                 _ body: (RenderedBatch, [Int]) throws -> Void) throws -> Int {
+                 recycled: () -> RenderedBatch? = { nil }, _ body: (RenderedBatch, [Int]) throws -> Void) throws -> Int {
         let last = min(plan.last, log.count - 1)
         guard plan.first <= last else { return 0 }
         let type = plan.type.map { Array($0.utf8) }
@@ -72,7 +73,12 @@ struct TextRowGenerator {
                     seqs.append(seq)
                     if seqs.count == batchSize {
                         try body(batch, seqs)
-                        batch = RenderedBatch(rows: batchSize, wantsLines: wantsLines)
+                        if var used = recycled() {
+                            used.removeAll()
+                            batch = used
+                        } else {
+                            batch = RenderedBatch(rows: batchSize, wantsLines: wantsLines)
+                        }
                         seqs.removeAll(keepingCapacity: true)
                     }
                 } else {
@@ -189,9 +195,11 @@ struct ShardedTextRows {
     /// Batches handed from the shards to the writer, at most `limit` waiting per shard.
     private final class Queues: @unchecked Sendable {
         private let condition = NSCondition()
-        private var chunks: [[Chunk]]
+        private var chunks: [[Chunk?]]
         private var heads: [Int]
         private var finished: [Bool]
+        /// Batches the writer is done with, for their shard to fill again.
+        private var spares: [[RenderedBatch]]
         private(set) var failure: Error?
         private(set) var cancelled = false
         let limit = 6
@@ -200,6 +208,21 @@ struct ShardedTextRows {
             chunks = Array(repeating: [], count: n)
             heads = Array(repeating: 0, count: n)
             finished = Array(repeating: false, count: n)
+            spares = Array(repeating: [], count: n)
+        }
+
+        /// Gives a batch the writer is done with back to its shard.
+        func recycle(_ shard: Int, _ batch: RenderedBatch) {
+            condition.lock()
+            if spares[shard].count < limit { spares[shard].append(batch) }
+            condition.unlock()
+        }
+
+        /// A batch to fill again, if the writer gave one back.
+        func spare(_ shard: Int) -> RenderedBatch? {
+            condition.lock()
+            defer { condition.unlock() }
+            return spares[shard].popLast()
         }
 
         /// Hands on a chunk (waiting while the shard is `limit` ahead); false when the export was cancelled.
@@ -229,6 +252,7 @@ struct ShardedTextRows {
             if let failure { throw failure }
             guard heads[shard] < chunks[shard].count else { return nil }
             let chunk = chunks[shard][heads[shard]]
+            chunks[shard][heads[shard]] = nil  // the writer holds the only reference (to give it back)
             heads[shard] += 1
             if heads[shard] > 32 {
                 chunks[shard].removeFirst(heads[shard])
@@ -305,6 +329,8 @@ struct ShardedTextRows {
             next += 1
             index[s] += 1
             if index[s] == chunk.seqs.count {
+                current[s] = nil
+                queues.recycle(s, chunk.rendered)
                 current[s] = try queues.take(s)
                 index[s] = 0
             }
@@ -320,7 +346,8 @@ struct ShardedTextRows {
                              queues: Queues, progress: (@Sendable (Int64, Int64) -> Void)?) throws {
         let generator = TextRowGenerator(log: log, plan: plan, shard: shard, shards: shards)
         do {
-            try generator.batches(size: AuditExporter.batchSize, lines: lines, wantsLines: wantsLines, progress: progress) { batch, seqs in
+            try generator.batches(size: AuditExporter.batchSize, lines: lines, wantsLines: wantsLines, progress: progress,
+                                  recycled: { queues.spare(shard) }) { batch, seqs in
                 guard queues.put(shard, Chunk(rendered: batch, seqs: seqs)) else { throw Cancelled() }
             }
         } catch is Cancelled {
