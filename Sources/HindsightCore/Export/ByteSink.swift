@@ -73,8 +73,7 @@ final class ByteSink {
     func flush() throws {
         if direct {
             try writeWholeBlocks()
-            direct = false
-            _ = ByteSink.setDirect(fd, false)
+            stopDirect()
         }
         guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes { try writeAll($0) }
@@ -105,8 +104,7 @@ final class ByteSink {
             stagingCapacity = 0
             var p: UnsafeMutableRawPointer?
             guard posix_memalign(&p, ByteSink.block, count) == 0, let p else {
-                direct = false
-                _ = ByteSink.setDirect(fd, false)
+                stopDirect()
                 return
             }
             staging = p
@@ -121,8 +119,7 @@ final class ByteSink {
                 if errno == EINTR { continue }
                 if errno == EINVAL {
                     // Not for this file system after all: write the rest the ordinary way.
-                    direct = false
-                    _ = ByteSink.setDirect(fd, false)
+                    stopDirect()
                     try writeAll(UnsafeRawBufferPointer(start: staging + done, count: count - done))
                     break
                 }
@@ -131,13 +128,18 @@ final class ByteSink {
             done += n
             if done % ByteSink.block != 0 && done < count {
                 // A short write off a block boundary: finish without direct I/O.
-                direct = false
-                _ = ByteSink.setDirect(fd, false)
+                stopDirect()
                 try writeAll(UnsafeRawBufferPointer(start: staging + done, count: count - done))
                 break
             }
         }
         buffer.removeSubrange(0..<count)
+    }
+
+    /// Ends direct I/O: what follows goes through the page cache.
+    private func stopDirect() {
+        direct = false
+        _ = ByteSink.setDirect(fd, false)
     }
 
     /// Sets or clears `O_DIRECT` on the descriptor; true when it is now set.
