@@ -60,6 +60,18 @@ struct RenderedBatch: Sendable {
         }
         ends.append(text.count)
     }
+
+    /// Adds a JSON Lines row (with its text): `write` appends the row's canonical content to the text,
+    /// where it is hashed and becomes the line (the closing brace gives way to `rowHash`), without a copy.
+    @inline(__always)
+    mutating func addJSONL(_ write: (inout [UInt8]) -> Void) {
+        let start = text.count
+        write(&text)
+        text.withUnsafeBytes { ChainHashing.append(hashOf: UnsafeRawBufferPointer(rebasing: $0[start...]), to: &contents) }
+        text.removeLast()
+        text.append(static: RowLine.rowHashMember)
+        ends.append(text.count)
+    }
 }
 
 extension AuditExporter {

@@ -39,7 +39,6 @@ struct TextRowGenerator {
         var batch = RenderedBatch(rows: batchSize, wantsLines: wantsLines)
         var seqs: [Int] = []
         seqs.reserveCapacity(batchSize)
-        var before: [UInt8] = []
         let total = last + 1
         let shards = UInt64(max(1, self.shards)), shard = self.shard, first = plan.first
         try log.forEachView(from: 0, to: total, verifyChecksum: shard == 0) { view in
@@ -54,20 +53,10 @@ struct TextRowGenerator {
                 }
                 versions[slot] += 1
                 if emits {
-                    // The state before the event, kept aside: the merge may compact the arena.
-                    let existed = texts.withText(slot) { text -> Bool in
-                        guard let text else { return false }
-                        before.removeAll(keepingCapacity: true)
-                        before.append(contentsOf: text)
-                        return true
-                    }
-                    texts.merge(slot, view.payload)
-                    texts.withText(slot) { after in
-                        before.withUnsafeBytes { old in
-                            prev.withUnsafeBytes { previous in
-                                renderer.add(view, seq: seq, version: versions[slot], before: existed ? old : nil,
-                                             after: after ?? UnsafeRawBufferPointer(start: nil, count: 0), prev: previous, to: &batch)
-                            }
+                    // The row is made while the state before the event is still in place beside the new one.
+                    texts.merge(slot, view.payload) { before, after in
+                        prev.withUnsafeBytes { previous in
+                            renderer.add(view, seq: seq, version: versions[slot], before: before, after: after, prev: previous, to: &batch)
                         }
                     }
                     seqs.append(seq)
@@ -133,6 +122,7 @@ struct TextRowRenderer {
             return
         }
         // The summary and the actor are made of valid UTF-8 pieces: written without checking again.
+        if wantsLines { return addLine(view, seq: seq, version: version, shown: shown, prev: prev, to: &batch) }
         summary.withUnsafeBytes { summaryText in
             var actor = shown.actor
             actor.withUTF8 { actorText in
@@ -145,6 +135,24 @@ struct TextRowRenderer {
         }
         CanonicalBytes.optionalColumns(data: shown.data, state: shown.state, columns: columns, into: &canonical)
         batch.add(canonical: canonical, row: nil, lines: lines, wantsLines: wantsLines)  // a JSON Lines row is its canonical content
+    }
+
+    /// A JSON Lines row written straight into the batch's text (its canonical content, hashed in place).
+    private mutating func addLine(_ view: RecordView, seq: Int, version: Int, shown: (actor: String, data: JSON?, state: JSON?),
+                                  prev: UnsafeRawBufferPointer, to batch: inout RenderedBatch) {
+        var actor = shown.actor
+        summary.withUnsafeBytes { summaryText in
+            actor.withUTF8 { actorText in
+                batch.addJSONL { out in
+                    CanonicalBytes.row(seq: seq, offset: view.offset, logTime: Timestamp(microseconds: view.logTime),
+                                       eventTime: Timestamp(microseconds: view.eventTime), key: view.key, type: view.type, id: view.id,
+                                       version: version, actor: ValidUTF8(bytes: UnsafeRawBufferPointer(actorText)),
+                                       summary: ValidUTF8(bytes: summaryText),
+                                       hash: view.hash, prev: prev, into: &out, times: &times)
+                    CanonicalBytes.optionalColumns(data: shown.data, state: shown.state, columns: columns, into: &out)
+                }
+            }
+        }
     }
 
     /// The parts of a row made from text besides the record's own fields: its summary (into `summary`:

@@ -65,6 +65,31 @@ struct TextArena {
         text.withUnsafeBytes { set(s, $0) }
     }
 
+    /// Merges a JSON Merge Patch (RFC 7396, as text) into a slot's text, and calls `body` with the text
+    /// before (nil: absent) and after while both are in place, before the slot takes the new text: no
+    /// copy of the old text is needed to compare the two.
+    @inline(__always)
+    mutating func merge<R>(_ s: Int, _ patch: UnsafeRawBufferPointer,
+                           _ body: (_ before: UnsafeRawBufferPointer?, _ after: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        scratch.removeAll(keepingCapacity: true)
+        let start = starts[s]
+        let result: R
+        if start >= 0 {
+            let count = counts[s]
+            result = try bytes.withUnsafeBytes { b in
+                let old = UnsafeRawBufferPointer(rebasing: b[start..<(start + count)])
+                merger.merge(patch, into: old, out: &scratch)
+                return try scratch.withUnsafeBytes { try body(old, $0) }
+            }
+        } else {
+            merger.merge(patch, into: nil, out: &scratch)
+            result = try scratch.withUnsafeBytes { try body(nil, $0) }
+        }
+        let text = scratch
+        text.withUnsafeBytes { set(s, $0) }
+        return result
+    }
+
     /// Copies the present slots' texts into the spare buffer, which becomes the buffer.
     private mutating func compact() {
         var fresh = spare
