@@ -121,38 +121,30 @@ struct TextRowRenderer {
             batch.add(canonical: canonical, row: row, lines: lines, wantsLines: wantsLines)
             return
         }
-        // The summary and the actor are made of valid UTF-8 pieces: written without checking again.
-        if wantsLines { return addLine(view, seq: seq, version: version, shown: shown, prev: prev, to: &batch) }
+        if wantsLines {
+            batch.addJSONL { Self.writeJSONL(view, seq: seq, version: version, shown: shown, prev: prev, summary: summary, columns: columns, times: &times, into: &$0) }
+        } else {
+            Self.writeJSONL(view, seq: seq, version: version, shown: shown, prev: prev, summary: summary, columns: columns, times: &times, into: &canonical)
+            batch.add(canonical: canonical, row: nil, lines: lines, wantsLines: false)
+        }
+    }
+
+    /// Appends a row's canonical content (which is its JSON Lines line but for `rowHash`) to `out`. The
+    /// summary and the actor are made of valid UTF-8 pieces: written without checking again.
+    private static func writeJSONL(_ view: RecordView, seq: Int, version: Int, shown: (actor: String, data: JSON?, state: JSON?),
+                                   prev: UnsafeRawBufferPointer, summary: [UInt8], columns: AuditColumns, times: inout RowTimeCaches,
+                                   into out: inout [UInt8]) {
+        var actor = shown.actor
         summary.withUnsafeBytes { summaryText in
-            var actor = shown.actor
             actor.withUTF8 { actorText in
                 CanonicalBytes.row(seq: seq, offset: view.offset, logTime: Timestamp(microseconds: view.logTime),
                                    eventTime: Timestamp(microseconds: view.eventTime), key: view.key, type: view.type, id: view.id,
                                    version: version, actor: ValidUTF8(bytes: UnsafeRawBufferPointer(actorText)),
                                    summary: ValidUTF8(bytes: summaryText),
-                                   hash: view.hash, prev: prev, into: &canonical, times: &times)
+                                   hash: view.hash, prev: prev, into: &out, times: &times)
             }
         }
-        CanonicalBytes.optionalColumns(data: shown.data, state: shown.state, columns: columns, into: &canonical)
-        batch.add(canonical: canonical, row: nil, lines: lines, wantsLines: wantsLines)  // a JSON Lines row is its canonical content
-    }
-
-    /// A JSON Lines row written straight into the batch's text (its canonical content, hashed in place).
-    private mutating func addLine(_ view: RecordView, seq: Int, version: Int, shown: (actor: String, data: JSON?, state: JSON?),
-                                  prev: UnsafeRawBufferPointer, to batch: inout RenderedBatch) {
-        var actor = shown.actor
-        summary.withUnsafeBytes { summaryText in
-            actor.withUTF8 { actorText in
-                batch.addJSONL { out in
-                    CanonicalBytes.row(seq: seq, offset: view.offset, logTime: Timestamp(microseconds: view.logTime),
-                                       eventTime: Timestamp(microseconds: view.eventTime), key: view.key, type: view.type, id: view.id,
-                                       version: version, actor: ValidUTF8(bytes: UnsafeRawBufferPointer(actorText)),
-                                       summary: ValidUTF8(bytes: summaryText),
-                                       hash: view.hash, prev: prev, into: &out, times: &times)
-                    CanonicalBytes.optionalColumns(data: shown.data, state: shown.state, columns: columns, into: &out)
-                }
-            }
-        }
+        CanonicalBytes.optionalColumns(data: shown.data, state: shown.state, columns: columns, into: &out)
     }
 
     /// The parts of a row made from text besides the record's own fields: its summary (into `summary`:
