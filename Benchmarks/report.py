@@ -144,7 +144,6 @@ def main():
     for row in rows:
         if row["size"] not in sizes:
             sizes.append(row["size"])
-    parts = []
     machine = ""
     for size in sizes:
         mine = [row for row in rows if row["size"] == size]
@@ -153,11 +152,25 @@ def main():
         with open(os.path.join(out_dir, f"{size}.json"), "w") as f:
             json.dump({"size": size, "rows": mine, "table": table}, f, indent=2)
             f.write("\n")
-        parts.append(markdown(size, mine, table))
-    text = f"Machine: {machine}\n\n" + "\n".join(parts)
+    print(f"Machine: {machine}\n\n" + "\n".join(markdown(size, *kept(out_dir, size)) for size in sizes))
+    # table.md holds every size on record: this run's, and earlier runs' of the other sizes (each
+    # with its own date, commit and machine line).
+    parts = []
+    for size in ["100k", "1m", "10m"] + [s for s in sizes if s not in ("100k", "1m", "10m")]:
+        if os.path.exists(os.path.join(out_dir, f"{size}.json")):
+            rows_of_size, table = kept(out_dir, size)
+            described = next((row["description"] for row in rows_of_size if row["row"] == "machine"), "")
+            note = "" if size in sizes else f"From an earlier run (not re-run with the sizes above); machine: {described}\n\n"
+            parts.append(note + markdown(size, rows_of_size, table))
     with open(os.path.join(out_dir, "table.md"), "w") as f:
-        f.write(text)
-    print(text)
+        f.write(f"Machine: {machine}\n\n" + "\n".join(parts))
+
+
+def kept(out_dir, size):
+    """The rows and table of one size as written to RESULTS_DIR/SIZE.json."""
+    with open(os.path.join(out_dir, f"{size}.json")) as f:
+        data = json.load(f)
+    return data["rows"], data["table"]
 
 
 if __name__ == "__main__":

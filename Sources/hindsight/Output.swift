@@ -17,6 +17,16 @@ enum Output {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Writes bytes to stdout (buffered; large pieces go straight through).
+    static func write(bytes: UnsafeRawBufferPointer) {
+        if buffer.count + bytes.count > 1 << 16 { flush() }
+        guard bytes.count < 1 << 16 else {
+            write(unbuffered: bytes)
+            return
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
     static func line(_ text: String = "") {
         write(text)
         write("\n")
@@ -24,18 +34,21 @@ enum Output {
 
     static func flush() {
         guard !buffer.isEmpty else { return }
-        buffer.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = Foundation.write(1, raw.baseAddress?.advanced(by: done), raw.count - done)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    break
-                }
-                done += n
-            }
-        }
+        buffer.withUnsafeBytes { write(unbuffered: $0) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes all of `bytes` to stdout now (stops quietly when stdout is gone).
+    private static func write(unbuffered raw: UnsafeRawBufferPointer) {
+        var done = 0
+        while done < raw.count {
+            let n = Foundation.write(1, raw.baseAddress?.advanced(by: done), raw.count - done)
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                break
+            }
+            done += n
+        }
     }
 
     /// A note on stderr (e.g. what `--at` resolved to), one line: controls in it (from paths, keys or

@@ -113,23 +113,27 @@ func states(_ options: Options) throws {
     let endStart = now()
     let end = try Replayer(log: log, rules: rules).states(at: log.count - 1)
     let endMs = (now() - endStart) * 1000
-    // The same offsets as JSON text (`Replayer.stateTexts`, what `state --format jsonl` prints): the
-    // default rule only.
+    // The same offsets as JSON text: the whole compact document `state --format jsonl` prints
+    // (`Replayer.writeStatesJSON`, pieces handed to a writer that only counts them); the default rule only.
     var textTimes: [Double] = []
+    var textBytes = 0
     rng = SplitMix(state: UInt64(options.int("seed", 1)))
     for _ in 0..<options.int("samples", 20) {
         let offset = Int64.random(in: 0..<log.count, using: &rng)
         let replayer = Replayer(log: log, rules: rules)
+        var bytes = 0
         let start = now()
-        guard let texts = try replayer.stateTexts(at: offset) else { break }
+        guard try replayer.writeStatesJSON(at: offset, { bytes += $0.count }) else { break }
         textTimes.append((now() - start) * 1000)
-        keys = max(keys, texts.count)
+        textBytes = max(textBytes, bytes)
     }
     var result: [String: Any] = ["p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": times.max() ?? 0,
                                  "samples": times.count, "keys": max(keys, end.count), "end_ms": endMs]
     if !textTimes.isEmpty {
         result["text_p50_ms"] = percentile(textTimes, 50)
         result["text_p99_ms"] = percentile(textTimes, 99)
+        result["text_max_bytes"] = textBytes
+        result["text_samples_ms"] = textTimes.map { ($0 * 10).rounded() / 10 }
     }
     emit(result)
 }

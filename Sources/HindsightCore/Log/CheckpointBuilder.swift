@@ -344,6 +344,18 @@ struct KeySlots {
         table = Array(repeating: 0, count: table.count * 2)
         for s in 0..<hashes.count { place(s) }
     }
+
+    /// Makes room for `n` keys of about `keyBytes` bytes in all, so adding them rehashes nothing.
+    mutating func reserve(_ n: Int, keyBytes: Int = 0) {
+        hashes.reserveCapacity(n)
+        starts.reserveCapacity(n)
+        bytes.reserveCapacity(keyBytes)
+        var size = table.count
+        while size < 2 * n { size <<= 1 }
+        guard size > table.count else { return }
+        table = Array(repeating: 0, count: size)
+        for s in 0..<hashes.count { place(s) }
+    }
 }
 
 /// The checkpoint builder's fold: one slot per record (key) with its state, and the slots changed

@@ -196,7 +196,10 @@ struct CheckpointChain {
 
     /// Checks the blocks of `file` (a whole checkpoint file's bytes) for a segment based at `base`.
     /// `recordHash(p)` gives the log's chain hash of record `p - 1` (nil when unreadable).
-    static func read(_ file: UnsafeRawBufferPointer, base: Int64, logCount: Int64, rulesDigest: [UInt8],
+    ///
+    /// With `checksums` false the blocks' CRCs are left for the caller to check (with
+    /// ``checksumHolds(_:in:)``) before it uses a block's entries: a reader checks only the blocks it reads.
+    static func read(_ file: UnsafeRawBufferPointer, base: Int64, logCount: Int64, rulesDigest: [UInt8], checksums: Bool = true,
                      recordHash: (Int64) -> [UInt8]?) -> CheckpointChain {
         var chain = CheckpointChain()
         var p = 0
@@ -210,7 +213,7 @@ struct CheckpointChain {
             } else {
                 guard h.full, h.position == base, h.previous == base else { break }
             }
-            guard CheckpointFile.checksumHolds(rest, length: h.length) else { break }
+            guard !checksums || CheckpointFile.checksumHolds(rest, length: h.length) else { break }
             let expected: [UInt8]? = h.position == 0 ? [UInt8](repeating: 0, count: 32) : recordHash(h.position)
             guard let expected, expected == h.recordHash else { break }
             chain.blocks.append((p, h))
@@ -220,6 +223,15 @@ struct CheckpointChain {
         }
         return chain
     }
+
+    /// Whether block `i`'s CRC holds.
+    func checksumHolds(_ i: Int, in file: UnsafeRawBufferPointer) -> Bool {
+        let (offset, header) = blocks[i]
+        return CheckpointFile.checksumHolds(UnsafeRawBufferPointer(rebasing: file[offset...]), length: header.length)
+    }
+
+    /// The index of the block stored at `position`.
+    func blockIndex(at position: Int64) -> Int? { blocks.lastIndex(where: { $0.header.position == position }) }
 
     /// The last trusted position at or before `end`.
     func position(atOrBefore end: Int64) -> Int64? {

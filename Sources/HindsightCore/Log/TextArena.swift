@@ -22,6 +22,12 @@ struct TextArena {
         counts.append(0)
     }
 
+    /// Makes room for `n` slots.
+    mutating func reserveSlots(_ n: Int) {
+        starts.reserveCapacity(n)
+        counts.reserveCapacity(n)
+    }
+
     func isPresent(_ s: Int) -> Bool { starts[s] >= 0 }
 
     /// The length of a slot's text (0 when absent).
@@ -61,6 +67,15 @@ struct TextArena {
         } else {
             merger.merge(patch, into: nil, out: &scratch)
         }
+        let text = scratch
+        text.withUnsafeBytes { set(s, $0) }
+    }
+
+    /// Sets a slot's text to `base` (JSON text held elsewhere; nil: absent) with a JSON Merge Patch
+    /// merged into it: ``set(_:_:)`` then ``merge(_:_:)`` without copying `base` first.
+    mutating func merge(_ s: Int, _ patch: UnsafeRawBufferPointer, onto base: UnsafeRawBufferPointer?) {
+        scratch.removeAll(keepingCapacity: true)
+        merger.merge(patch, into: base, out: &scratch)
         let text = scratch
         text.withUnsafeBytes { set(s, $0) }
     }

@@ -130,24 +130,99 @@ public final class Replayer {
     /// the records after it are merged on text (``RawMergePatch``), so no document tree is built. nil
     /// for other rules (use ``states(at:)``). The texts parse to the values ``states(at:)`` gives.
     public func stateTexts(at offset: Int64) throws -> [(key: String, state: [UInt8])]? {
+        guard let (texts, order) = try textStates(at: offset) else { return nil }
+        var out: [(key: String, state: [UInt8])] = []
+        out.reserveCapacity(order.count)
+        texts.forEach(in: order[...]) { key, text in out.append((String(decoding: key, as: UTF8.self), [UInt8](text))) }
+        return out
+    }
+
+    /// Calls `body` with every present record's key and state (compact JSON text) after offset
+    /// `offset`, sorted by key, as ``stateTexts(at:)`` gives them but without copying them: the bytes
+    /// are valid inside `body`. False (and no calls) for rules other than the default.
+    public func forEachStateText(at offset: Int64, _ body: (_ key: UnsafeRawBufferPointer, _ state: UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        guard let (texts, order) = try textStates(at: offset) else { return false }
+        try texts.forEach(in: order[...], body)
+        return true
+    }
+
+    /// The state of every record after `offset` as one compact JSON object (`{"key":state,…}`, keys
+    /// sorted; what `JSONSerializer.compact` gives of ``states(at:)``'s map), handed to `write` in
+    /// pieces of about `chunk` bytes. False (and nothing written) for rules other than the default.
+    /// A large document's second half is made on another thread while the first is written.
+    public func writeStatesJSON(at offset: Int64, chunk: Int = 1 << 20, _ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        guard let (texts, order) = try textStates(at: offset) else { return false }
+        func flush(_ out: inout [UInt8]) throws {
+            try out.withUnsafeBytes(write)
+            out.removeAll(keepingCapacity: true)
+        }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(chunk + 4096)
+        let half = order.count >= 8192 ? order.count / 2 : order.count
+        nonisolated(unsafe) let shared = (texts, order)
+        let second = half < order.count
+            ? Background { () -> [UInt8] in
+                var tail: [UInt8] = []
+                _ = shared.0.appendMembers(shared.1[half...], first: false, into: &tail, chunk: .max) { _ in }
+                return tail
+            } : nil
+        var empty = true
+        do {
+            empty = try texts.appendMembers(order[..<half], first: true, into: &out, chunk: chunk, flush: flush)
+        } catch {
+            _ = second?.wait()
+            throw error
+        }
+        if let second {
+            var tail = second.wait()
+            // The second half was written as if a member came before it.
+            if empty, tail.first == UInt8(ascii: ",") { tail.removeFirst() }
+            try flush(&out)
+            var start = 0
+            try tail.withUnsafeBytes { bytes in
+                while start < bytes.count {
+                    let end = min(bytes.count, start + chunk)
+                    try write(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                    start = end
+                }
+            }
+        }
+        out.append(UInt8(ascii: "}"))
+        try out.withUnsafeBytes(write)
+        return true
+    }
+
+    /// Every record's state after `offset` folded on text, and the slots in key order (nil for rules
+    /// other than the default). States from a stored checkpoint are borrowed from its mapped file,
+    /// which `stored` keeps open. The keys read from the checkpoint are sorted on another thread
+    /// while the records after it are folded.
+    private func textStates(at offset: Int64) throws -> (TextStates, [TextStates.SortKey])? {
         guard fold.allMerge else { return nil }
         let end = min(offset + 1, log.count)
         var texts = TextStates()
         var position: Int64 = 0
-        if end > 0, let stored = storedCheckpoints(), let candidate = stored.position(atOrBefore: end),
-            stored.forEachEntryNewestFirst(at: candidate, { key, state in texts.setIfAbsent(key, state) })
-        {
-            position = candidate
-        } else {
-            texts = TextStates()
+        if end > 0, let stored = storedCheckpoints() {
+            texts.reserve(stored.fullBlockEntries(atOrBefore: end) + Int(min(end, Int64(CheckpointFile.deltaInterval))))
         }
-        if position < end {
+        if end > 0, let stored = storedCheckpoints(),
+            let found = stored.forEachEntryNewestFirst(atOrBefore: end, reset: { texts = TextStates() }, { key, state in texts.borrowIfAbsent(key, state) })
+        {
+            position = found
+        }
+        guard position < end else { return (texts, texts.sortedSlots(0..<texts.count)) }
+        // The sort reads a copy of the slots so far; the fold below adds to its own (copy on write).
+        nonisolated(unsafe) let snapshot = texts
+        let sorted = texts.count >= 4096 && end - position >= 1024 ? Background { snapshot.sortedSlots(0..<snapshot.count) } : nil
+        do {
             try log.forEachView(from: position, to: end) { view in
                 texts.merge(view.key, view.payload)
                 return true
             }
+        } catch {
+            _ = sorted?.wait()
+            throw error
         }
-        return texts.sorted()
+        return (texts, texts.sortedSlots(extending: sorted?.wait() ?? []))
     }
 
     /// The closest known state at or before `end` records: a kept checkpoint, or a stored one when it
@@ -163,9 +238,9 @@ public final class Replayer {
         // A stored checkpoint is loaded, not kept: a kept copy would make every later update of the
         // shared map copy its path.
         if end - position > 1024, let stored = storedCheckpoints(), let candidate = stored.position(atOrBefore: end), candidate > position,
-            let loaded = stored.states(at: candidate)
+            let loaded = stored.states(atOrBefore: end), loaded.position > position
         {
-            return (candidate, loaded)
+            return loaded
         }
         return (position, map)
     }

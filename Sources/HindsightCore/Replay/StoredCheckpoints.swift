@@ -8,32 +8,45 @@ import Foundation
 
 /// The state checkpoints a writer stored with a log (``CheckpointFile``), read for one set of rules.
 ///
-/// Each segment's file is mapped and its blocks checked on first use (CRC, chaining, the rules digest
-/// and the log's chain hash at each block's position); only trusted blocks are used, so a damaged,
-/// stale or foreign file just means a longer fold. Readers never write: the writer repairs files.
+/// Each segment's file is mapped and its blocks' headers checked on first use (chaining, the rules
+/// digest and the log's chain hash at each block's position); a block's CRC is checked the first time
+/// its entries are used, on another thread while they are read. Only trusted blocks are used, so a
+/// damaged, stale or foreign file just means a longer fold. Readers never write: the writer repairs files.
 final class StoredCheckpoints {
+    /// One segment's mapped file, its chain (header-checked), and how many of its first blocks have a
+    /// checked CRC.
+    private struct Stored {
+        let file: MappedFile
+        var chain: CheckpointChain
+        var verified = 0
+    }
+
     private let log: LogReader
     private let digest: [UInt8]
-    /// Per segment: the mapped file and its trusted chain (nil: none), once looked at.
-    private var segments: [Int: (file: MappedFile, chain: CheckpointChain)?] = [:]
+    /// Per segment: the mapped file and its chain (nil: none), once looked at.
+    private var segments: [Int: Stored?] = [:]
+
+    /// Blocks to check at least this large (in all) are checked on another thread while the entries are read.
+    let overlapBytes: Int
 
     /// The stored checkpoints of `log` for `rules`; nil when the log has none.
-    init?(log: LogReader, rules: Rules) {
+    init?(log: LogReader, rules: Rules, overlapBytes: Int = 1 << 20) {
         guard log.segments.contains(where: { FileSystem.exists(CheckpointFile.path(directory: log.directory, base: $0.base)) }) else { return nil }
         self.log = log
         self.digest = CheckpointFile.rulesDigest(rules)
+        self.overlapBytes = overlapBytes
     }
 
-    private func segment(_ i: Int) -> (file: MappedFile, chain: CheckpointChain)? {
+    private func segment(_ i: Int) -> Stored? {
         if let known = segments[i] { return known }
-        var result: (MappedFile, CheckpointChain)?
+        var result: Stored?
         let base = log.segments[i].base
         if let file = MappedFile(path: CheckpointFile.path(directory: log.directory, base: base)) {
             let log = self.log
-            let chain = CheckpointChain.read(file.bytes, base: base, logCount: log.count, rulesDigest: digest) { p in
+            let chain = CheckpointChain.read(file.bytes, base: base, logCount: log.count, rulesDigest: digest, checksums: false) { p in
                 try? log.withRecord(at: p - 1) { Array($0.hash) }
             }
-            if !chain.blocks.isEmpty { result = (file, chain) }
+            if !chain.blocks.isEmpty { result = Stored(file: file, chain: chain) }
         }
         segments[i] = .some(result)
         return result
@@ -51,36 +64,92 @@ final class StoredCheckpoints {
         return nil
     }
 
-    /// The state of every record at a stored position (from ``position(atOrBefore:)``).
+    /// The state of every record at the largest stored position at or before `end`, and that position.
     ///
     /// The blocks are read newest first, and only the newest entry of each record is decoded; the
     /// decoding runs on both cores.
-    func states(at position: Int64) -> StateMap? {
-        for i in log.segments.indices.reversed() where log.segments[i].base <= position {
-            guard let s = segment(i), s.chain.blocks.contains(where: { $0.header.position == position }) else { continue }
-            // The newest entry of each record: (key, state) byte ranges in the mapped file.
-            var seen = ByteKeySet(capacity: 1 << 16)
-            var entries: [(key: UnsafeRawBufferPointer, state: UnsafeRawBufferPointer)] = []
-            let ok = s.chain.forEachEntryNewestFirst(s.file.bytes, upTo: position) { key, state in
-                guard seen.insert(key) else { return }
-                if let state { entries.append((key, state)) }
-            }
-            guard ok else { return nil }
-            return StoredCheckpoints.decode(entries)
+    func states(atOrBefore end: Int64) -> (position: Int64, states: StateMap)? {
+        var entries: [(key: UnsafeRawBufferPointer, state: UnsafeRawBufferPointer)] = []
+        var seen = ByteKeySet(capacity: 1 << 16)
+        let found = forEachEntryNewestFirst(atOrBefore: end, reset: {
+            entries = []
+            seen = ByteKeySet(capacity: 1 << 16)
+        }) { key, state in
+            guard seen.insert(key) else { return }
+            if let state { entries.append((key, state)) }
+        }
+        guard let found, let map = StoredCheckpoints.decode(entries) else { return nil }
+        return (found, map)
+    }
+
+    /// Calls `body` with every stored entry that makes up the states at the largest stored position at
+    /// or before `end`, newest first (key and state text, nil: absent), as bytes in the mapped file: the
+    /// first entry of a key is its state there, older ones are to be ignored. Returns that position (nil:
+    /// none). When a block turns out damaged, `reset` is called (forget the entries seen so far) and
+    /// the next earlier position is tried.
+    func forEachEntryNewestFirst(atOrBefore end: Int64, reset: () -> Void,
+                                 _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) -> Int64? {
+        while let position = position(atOrBefore: end) {
+            if read(at: position, body) { return position }
+            reset()
         }
         return nil
     }
 
-    /// Calls `body` with every stored entry that makes up the states at a stored position, newest
-    /// first (key and state text, nil: absent), as bytes in the mapped file: the first entry of a
-    /// key is its state there, older ones are to be ignored. False when there is no such position or
-    /// a block does not read.
-    func forEachEntryNewestFirst(at position: Int64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) -> Bool {
-        for i in log.segments.indices.reversed() where log.segments[i].base <= position {
-            guard let s = segment(i), s.chain.blocks.contains(where: { $0.header.position == position }) else { continue }
-            return s.chain.forEachEntryNewestFirst(s.file.bytes, upTo: position, body)
+    /// The number of records in the full block that the states at `position` start from (what
+    /// ``forEachEntryNewestFirst(atOrBefore:reset:_:)`` will give about that many keys for); 0 when unknown.
+    func fullBlockEntries(atOrBefore end: Int64) -> Int {
+        guard let position = position(atOrBefore: end),
+            let i = segmentIndex(holding: position),
+            let first = segment(i)?.chain.blocks.first
+        else { return 0 }
+        return first.header.entries
+    }
+
+    /// The segment whose checkpoint file has a block at `position` (the later one when two do).
+    private func segmentIndex(holding position: Int64) -> Int? {
+        log.segments.indices.last { log.segments[$0].base <= position && segment($0)?.chain.blockIndex(at: position) != nil }
+    }
+
+    /// Reads the entries at a stored position, checking the CRCs of the blocks it uses that were not
+    /// checked yet (on another thread when they are large, while the entries are read). False when a
+    /// block fails: the chain is cut before it, so the position is gone.
+    private func read(at position: Int64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) -> Bool {
+        guard let i = segmentIndex(holding: position),
+            let s = segment(i), let k = s.chain.blockIndex(at: position)
+        else { return false }
+        let unchecked = min(s.verified, k + 1)..<(k + 1)
+        let bytes = unchecked.reduce(0) { $0 + s.chain.blocks[$1].header.length }
+        var failed: Int?
+        var parsed = true
+        if bytes >= overlapBytes {
+            final class Result: @unchecked Sendable { var failed: Int? }
+            let result = Result()
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) let file = s.file.bytes
+            let chain = s.chain
+            DispatchQueue.global().async {
+                result.failed = unchecked.first { !chain.checksumHolds($0, in: file) }
+                done.signal()
+            }
+            parsed = s.chain.forEachEntryNewestFirst(s.file.bytes, upTo: position, body)
+            done.wait()
+            failed = result.failed
+        } else {
+            failed = unchecked.first { !s.chain.checksumHolds($0, in: s.file.bytes) }
+            if failed == nil { parsed = s.chain.forEachEntryNewestFirst(s.file.bytes, upTo: position, body) }
         }
-        return false
+        // A block whose entries do not fit it (a writer's bug, as its CRC held) is cut as a damaged one is.
+        if failed == nil && !parsed { failed = k }
+        var updated = s
+        if let failed {
+            updated.chain.blocks.removeSubrange(failed...)
+            updated.verified = min(updated.verified, failed)
+        } else {
+            updated.verified = max(updated.verified, k + 1)
+        }
+        segments[i] = .some(updated.chain.blocks.isEmpty ? nil : updated)
+        return failed == nil
     }
 
     /// Parses the states (two halves at once) and builds the map; nil when one does not parse.

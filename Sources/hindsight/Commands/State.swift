@@ -39,17 +39,11 @@ struct State: ParsableCommand {
         var note = Describe.position(position, spec: spec, log: opened.log, key: key)
         if timeline.isAlternate { note += "; as if offsets \(timeline.skip.sorted().map(String.init).joined(separator: ",")) had never happened" }
         Output.note(note)
-        if key == nil, format == .jsonl, !timeline.isAlternate, let texts = try replayer.stateTexts(at: position.offset) {
+        if key == nil, format == .jsonl, !timeline.isAlternate,
+            try replayer.writeStatesJSON(at: position.offset, { Output.write(bytes: $0) })
+        {
             // Compact output of every record with the default rule: the states as stored text, no trees.
-            var out: [UInt8] = [UInt8(ascii: "{")]
-            for (i, entry) in texts.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONSerializer.writeString(entry.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                out.append(contentsOf: entry.state)
-            }
-            out.append(contentsOf: Array("}\n".utf8))
-            Output.write(bytes: out)
+            Output.line()
             return
         }
         let document: JSON

@@ -54,7 +54,8 @@ struct StoredCheckpointTests {
                     // Every stored position's state is the replay's.
                     if let stored {
                         for p in stride(from: Int64(0), through: log.count, by: 17) {
-                            guard let at = stored.position(atOrBefore: p), let map = stored.states(at: at) else { continue }
+                            guard let (at, map) = stored.states(atOrBefore: p) else { continue }
+                            #expect(at == stored.position(atOrBefore: p))
                             #expect(map == (try reference.fullReplay(through: at - 1)), "stored state at \(at)")
                         }
                     }
@@ -104,7 +105,11 @@ struct StoredCheckpointTests {
         }
         let log = try LogReader(directory: path)
         for o in stride(from: Int64(0), to: 300, by: 23) {
-            #expect(try Replayer(log: log, rules: .mergeAll).states(at: o) == Replayer(log: log, rules: .mergeAll).fullReplay(through: o))
+            let expected = try Replayer(log: log, rules: .mergeAll).fullReplay(through: o)
+            #expect(try Replayer(log: log, rules: .mergeAll).states(at: o) == expected)
+            let texts = try #require(try Replayer(log: log, rules: .mergeAll).stateTexts(at: o))
+            #expect(texts.map(\.key) == expected.keys.sorted(), "at \(o)")
+            for (key, text) in texts { #expect(try JSONParser.parse(text) == expected[key], "\(key) at \(o)") }
         }
         #expect(try Replayer(log: log, rules: .mergeAll).states(at: 299) == reference)
         // The next writer rebuilds them: every block of every file is trusted again.
@@ -125,6 +130,53 @@ struct StoredCheckpointTests {
         }
         #expect(StoredCheckpoints(log: repaired, rules: .mergeAll)?.position(atOrBefore: 300) == 300)
         #expect(try Replayer(log: repaired, rules: .mergeAll).states(at: 299) == reference)
+    }
+
+    /// A damaged block is found when its entries are first used (its CRC is checked then, on another
+    /// thread or on this one): the position is dropped and an earlier one is read, with the entries
+    /// seen so far forgotten; the states read are a full replay's.
+    @Test(arguments: [0, Int.max])
+    func aDamagedBlockIsFoundWhenFirstReadAndAnEarlierPositionIsUsed(overlapBytes: Int) throws {
+        let dir = TempDir()
+        let path = try makeLog(dir, count: 300, keys: 7, seed: 21, segmentBytes: 1_000_000, interval: 10)
+        let name = try #require(try FileSystem.list(path).first { $0.hasSuffix(".checkpoints") })
+        var bytes = try FileSystem.readAll(path + "/" + name)
+        let log = try LogReader(directory: path)
+        // The block stored at 150: damage a byte of its entries (its header stays good).
+        let chain = bytes.withUnsafeBytes { raw in
+            CheckpointChain.read(raw, base: 0, logCount: log.count, rulesDigest: CheckpointFile.rulesDigest(.mergeAll)) { p in
+                try? log.withRecord(at: p - 1) { Array($0.hash) }
+            }
+        }
+        let k = try #require(chain.blockIndex(at: 150))
+        let block = chain.blocks[k]
+        bytes[block.offset + block.header.length - 10] ^= 0x01
+        try FileSystem.writeAtomically(path + "/" + name, bytes)
+        let damaged = try LogReader(directory: path)
+        let stored = try #require(StoredCheckpoints(log: damaged, rules: .mergeAll, overlapBytes: overlapBytes))
+        #expect(stored.position(atOrBefore: 155) == 150, "headers alone are trusted until the block is read")
+        var resets = 0
+        var seen: Set<[UInt8]> = []
+        var states: [String: JSON] = [:]
+        let found = stored.forEachEntryNewestFirst(atOrBefore: 155, reset: {
+            resets += 1
+            seen = []
+            states = [:]
+        }) { key, state in
+            guard seen.insert(Array(key)).inserted, let state else { return }
+            states[String(decoding: key, as: UTF8.self)] = try? JSONParser.parse(state)
+        }
+        #expect(found == 140)
+        #expect(resets == 1)
+        let expected = try Replayer(log: damaged, rules: .mergeAll).fullReplay(through: 139)
+        #expect(states.count == expected.count)
+        for (key, value) in expected { #expect(states[key] == value, "\(key)") }
+        // The cut is remembered: positions from the damaged block on are gone.
+        #expect(stored.position(atOrBefore: 299) == 140)
+        #expect(stored.states(atOrBefore: 299)?.states == expected)
+        // Before the damage, blocks read as they are.
+        #expect(stored.states(atOrBefore: 100)?.position == 100)
+        #expect(try Replayer(log: damaged, rules: .mergeAll).states(at: 200) == Replayer(log: damaged, rules: .mergeAll).fullReplay(through: 200))
     }
 
     @Test func missingCheckpointsAreBuiltByTheNextWriter() throws {
