@@ -17,13 +17,15 @@ let package = Package(
     targets: [
         // zlib: gzip input and CRC-32 record checksums.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // CRC-32 by carry-less multiplication (x86-64 PCLMULQDQ; elsewhere zlib and tables do it).
+        .target(name: "CFastCRC", path: "Sources/CFastCRC"),
         // ncurses: imported only by HindsightTerminal.
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", providers: [.apt(["libncurses-dev"])]),
         // Storage + replay core: no terminal code.
         .target(
             name: "HindsightCore",
             dependencies: [
-                "CZlib",
+                "CZlib", "CFastCRC",
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -1,3 +1,4 @@
+import Dispatch
 /// What lies after the last whole record of a log.
 public enum LogTail: Sendable, Equatable {
     /// The log ends with a whole record.
@@ -526,6 +527,7 @@ public final class LogReader {
 
     private func offsets(matching value: String, ids: Bool) throws -> [Int64] {
         let h = HashIndex.hash(value)
+        mapIndexes(ids: ids)
         var out: [Int64] = []
         var value = value
         try value.withUTF8 { utf8 in
@@ -539,6 +541,30 @@ public final class LogReader {
             }
         }
         return out
+    }
+
+    /// Maps and checks the sealed segments' key (or id) index files not looked at yet, on both cores
+    /// when there are several (each file is checked whole: its CRC and its order).
+    private func mapIndexes(ids: Bool) {
+        let sealed = segments.dropLast().filter { (ids ? $0.mappedIDs : $0.mappedKeys) == nil && (ids ? $0.ids : $0.keys) == nil }
+        guard sealed.count >= 4 else { return }
+        final class Slots: @unchecked Sendable {
+            var mapped: [MappedHashIndex?]
+            init(_ n: Int) { mapped = Array(repeating: nil, count: n) }
+        }
+        let jobs = sealed.map { (path: ids ? $0.files.ids : $0.files.keys, count: $0.count) }
+        let slots = Slots(jobs.count)
+        let parts = 2
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            // Each part fills its own slots (every `parts`-th file).
+            for k in stride(from: part, to: jobs.count, by: parts) {
+                let mapped = MappedHashIndex(path: jobs[k].path, count: jobs[k].count)
+                slots.mapped[k] = mapped
+            }
+        }
+        for (k, s) in sealed.enumerated() {
+            if ids { s.mappedIDs = .some(slots.mapped[k]) } else { s.mappedKeys = .some(slots.mapped[k]) }
+        }
     }
 
     /// Relative offsets in segment `i` whose key (or id) hash is `hash`: candidates to confirm.

@@ -298,18 +298,9 @@ final class MappedHashIndex: @unchecked Sendable {
         let raw = UnsafeRawBufferPointer(start: p, count: size)
         let header = Array(raw[0..<4])
         let stored = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-        var ok = header == HashIndex.magic && raw[4] == 1 && raw[5] & 1 == 1 && stored == count && HashIndex.checksumHolds(raw, count: count)
-        if ok {
-            var previous: (UInt64, UInt32)?
-            let maxRelative = UInt32(max(0, count - 1))
-            for i in 0..<count {
-                let at = HashIndex.headerSize + i * HashIndex.entrySize
-                let h = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-                let o = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self))
-                if o > maxRelative { ok = false; break }
-                if let prev = previous, (h, o) <= prev { ok = false; break }
-                previous = (h, o)
-            }
+        var ok = header == HashIndex.magic && raw[4] == 1 && raw[5] & 1 == 1 && stored == count
+        if ok, count > 0, let entries = raw.baseAddress?.advanced(by: HashIndex.headerSize) {
+            ok = MappedHashIndex.checks(entries, count: count, header: raw)
         }
         guard ok else {
             munmap(p, size)
@@ -322,6 +313,37 @@ final class MappedHashIndex: @unchecked Sendable {
     }
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+
+    /// Whether `count` (> 0) entries (u64 hash, u32 relative offset) have the CRC the header names (when
+    /// it names one: ``HashIndex/checksumHolds(_:count:)``) and are in strictly ascending (hash, offset)
+    /// order with every offset below `count`. One pass, a piece at a time: each piece is checked for
+    /// order while it is still in cache from its CRC.
+    static func checks(_ entries: UnsafeRawPointer, count: Int, header: UnsafeRawBufferPointer) -> Bool {
+        let checksummed = header[5] & 2 != 0
+        let stored = UInt32(littleEndian: header.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        let maxRelative = UInt32(count - 1)
+        var crc: UInt32 = 0
+        var previousHash: UInt64 = 0
+        var previousOffset: UInt32 = 0
+        let piece = 4096
+        var start = 0
+        while start < count {
+            let n = min(piece, count - start)
+            let p = entries + start * HashIndex.entrySize
+            if checksummed { crc = CRC32.update(crc, UnsafeRawBufferPointer(start: p, count: n * HashIndex.entrySize)) }
+            for i in 0..<n {
+                let at = p + i * HashIndex.entrySize
+                let h = UInt64(littleEndian: at.loadUnaligned(as: UInt64.self))
+                let o = UInt32(littleEndian: at.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+                if o > maxRelative { return false }
+                if start + i > 0, h < previousHash || (h == previousHash && o <= previousOffset) { return false }
+                previousHash = h
+                previousOffset = o
+            }
+            start += n
+        }
+        return !checksummed || crc == stored
+    }
 
     @inline(__always) private func hash(at i: Int) -> UInt64 {
         UInt64(littleEndian: base.loadUnaligned(fromByteOffset: HashIndex.headerSize + i * HashIndex.entrySize, as: UInt64.self))

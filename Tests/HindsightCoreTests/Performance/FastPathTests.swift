@@ -1,3 +1,4 @@
+import CFastCRC
 import CZlib
 import Crypto
 import Foundation
@@ -152,6 +153,34 @@ struct FastPathTests {
             let hash = bytes.withUnsafeBytes { ChainHashing.hash(previous: previous, body: $0) }
             #expect(hash.bytes == Array(SHA256.hash(data: previous.bytes + bytes)))
         }
+    }
+
+    /// Folding (carry-less multiplication) gives zlib's CRC for any length, start alignment and
+    /// running value; the tables and zlib agree with each other too.
+    @Test func foldedChecksumsMatchZlibAtAnyLengthAndAlignment() {
+        var rng = SplitMix(seed: 11)
+        let buffer = (0..<9000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        var lengths = Array(0...300) + [511, 512, 513, 1023, 1024, 4095, 4096, 4097, 8191]
+        for _ in 0..<100 { lengths.append(Int.random(in: 0...8900, using: &rng)) }
+        buffer.withUnsafeBytes { raw in
+            for length in lengths {
+                let start = Int.random(in: 0...15, using: &rng)
+                let seed = UInt32.random(in: 0...UInt32.max, using: &rng)
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+                let zlib = UInt32(truncatingIfNeeded: crc32(UInt(seed), bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt32(length)))
+                #expect(CRC32.update(seed, bytes) == zlib, "length \(length) at +\(start)")
+                #expect(CRC32.tablesOrZlib(seed, bytes) == zlib, "tables, length \(length)")
+                if CRC32.folds, length >= 64, let base = bytes.baseAddress {
+                    let folded = length & ~15
+                    let direct = hindsight_crc32_fold(seed, base.assumingMemoryBound(to: UInt8.self), folded)
+                    let expected = UInt32(truncatingIfNeeded: crc32(UInt(seed), base.assumingMemoryBound(to: UInt8.self), UInt32(folded)))
+                    #expect(direct == expected, "fold, length \(folded)")
+                }
+            }
+        }
+        #if arch(x86_64)
+        #expect(CRC32.folds, "x86-64 machines this project runs on have PCLMULQDQ")
+        #endif
     }
 
     @Test func fastFieldExtractionMatchesTheDocumentedRules() throws {

@@ -12,7 +12,7 @@ struct BackgroundImportTests {
             text += #"{"id":"e\#(i)","key":"k\#(i % 7)","type":"T","time":"2026-11-21T09:00:\#(String(format: "%02d", i % 60))Z","data":{"n":\#(i)}}"# + "\n"
         }
         let path = dir + "/events.jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 
