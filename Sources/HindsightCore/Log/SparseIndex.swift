@@ -314,35 +314,28 @@ final class MappedHashIndex: @unchecked Sendable {
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
 
-    /// Whether `count` (> 0) entries (u64 hash, u32 relative offset) have the CRC the header names (when
-    /// it names one: ``HashIndex/checksumHolds(_:count:)``) and are in strictly ascending (hash, offset)
-    /// order with every offset below `count`. One pass, a piece at a time: each piece is checked for
-    /// order while it is still in cache from its CRC.
+    /// Whether `count` (> 0) entries (u64 hash, u32 relative offset) can be trusted: when the header
+    /// names a CRC, that it holds (the writer wrote them sorted, and every candidate a lookup gives is
+    /// confirmed against its record); an index without one (written before indexes had CRCs) must be in
+    /// strictly ascending (hash, offset) order with every offset below `count`.
     static func checks(_ entries: UnsafeRawPointer, count: Int, header: UnsafeRawBufferPointer) -> Bool {
-        let checksummed = header[5] & 2 != 0
-        let stored = UInt32(littleEndian: header.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        if header[5] & 2 != 0 {
+            let stored = UInt32(littleEndian: header.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+            return CRC32.checksum(UnsafeRawBufferPointer(start: entries, count: count * HashIndex.entrySize)) == stored
+        }
         let maxRelative = UInt32(count - 1)
-        var crc: UInt32 = 0
         var previousHash: UInt64 = 0
         var previousOffset: UInt32 = 0
-        let piece = 4096
-        var start = 0
-        while start < count {
-            let n = min(piece, count - start)
-            let p = entries + start * HashIndex.entrySize
-            if checksummed { crc = CRC32.update(crc, UnsafeRawBufferPointer(start: p, count: n * HashIndex.entrySize)) }
-            for i in 0..<n {
-                let at = p + i * HashIndex.entrySize
-                let h = UInt64(littleEndian: at.loadUnaligned(as: UInt64.self))
-                let o = UInt32(littleEndian: at.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-                if o > maxRelative { return false }
-                if start + i > 0, h < previousHash || (h == previousHash && o <= previousOffset) { return false }
-                previousHash = h
-                previousOffset = o
-            }
-            start += n
+        for i in 0..<count {
+            let at = entries + i * HashIndex.entrySize
+            let h = UInt64(littleEndian: at.loadUnaligned(as: UInt64.self))
+            let o = UInt32(littleEndian: at.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+            if o > maxRelative { return false }
+            if i > 0, h < previousHash || (h == previousHash && o <= previousOffset) { return false }
+            previousHash = h
+            previousOffset = o
         }
-        return !checksummed || crc == stored
+        return true
     }
 
     @inline(__always) private func hash(at i: Int) -> UInt64 {
