@@ -65,6 +65,9 @@ size, name, *fields = sys.argv[1:]
 out = {"size": size, "row": name}
 for f in fields:
     k, v = f.split("=", 1)
+    if k in ("commit", "date", "description"):  # text, even when it looks like a number (commit 49411e2)
+        out[k] = v
+        continue
     try:
         out[k] = float(v) if any(c in v for c in ".e") else int(v)
     except ValueError:
