@@ -13,8 +13,7 @@ enum Output {
 
     /// Writes bytes to stdout (buffered).
     static func write(bytes: [UInt8]) {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 16 { flush() }
+        bytes.withUnsafeBytes { write(bytes: $0) }
     }
 
     /// Writes bytes to stdout (buffered; large pieces go straight through).

@@ -340,8 +340,10 @@ struct KeySlots {
         table[i] = Int32(s + 1)
     }
 
-    private mutating func grow() {
-        table = Array(repeating: 0, count: table.count * 2)
+    private mutating func grow() { rehash(size: table.count * 2) }
+
+    private mutating func rehash(size: Int) {
+        table = Array(repeating: 0, count: size)
         for s in 0..<hashes.count { place(s) }
     }
 
@@ -352,9 +354,7 @@ struct KeySlots {
         bytes.reserveCapacity(keyBytes)
         var size = table.count
         while size < 2 * n { size <<= 1 }
-        guard size > table.count else { return }
-        table = Array(repeating: 0, count: size)
-        for s in 0..<hashes.count { place(s) }
+        if size > table.count { rehash(size: size) }
     }
 }
 

@@ -1,4 +1,5 @@
 import Dispatch
+
 /// What lies after the last whole record of a log.
 public enum LogTail: Sendable, Equatable {
     /// The log ends with a whole record.
@@ -544,7 +545,7 @@ public final class LogReader {
     }
 
     /// Maps and checks the sealed segments' key (or id) index files not looked at yet, on both cores
-    /// when there are several (each file is checked whole: its CRC and its order).
+    /// when there are several (each file is checked whole: see ``MappedHashIndex``).
     private func mapIndexes(ids: Bool) {
         let sealed = segments.dropLast().filter { (ids ? $0.mappedIDs : $0.mappedKeys) == nil && (ids ? $0.ids : $0.keys) == nil }
         guard sealed.count >= 4 else { return }

@@ -299,8 +299,11 @@ final class MappedHashIndex: @unchecked Sendable {
         let header = Array(raw[0..<4])
         let stored = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         var ok = header == HashIndex.magic && raw[4] == 1 && raw[5] & 1 == 1 && stored == count
+        // A file with a CRC is trusted when it holds (the writer wrote it sorted, and every candidate a
+        // lookup gives is confirmed against its record); one without (written before indexes had CRCs)
+        // must be in order.
         if ok, count > 0, let entries = raw.baseAddress?.advanced(by: HashIndex.headerSize) {
-            ok = MappedHashIndex.checks(entries, count: count, header: raw)
+            ok = raw[5] & 2 != 0 ? HashIndex.checksumHolds(raw, count: count) : MappedHashIndex.isOrdered(entries, count: count)
         }
         guard ok else {
             munmap(p, size)
@@ -314,15 +317,9 @@ final class MappedHashIndex: @unchecked Sendable {
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
 
-    /// Whether `count` (> 0) entries (u64 hash, u32 relative offset) can be trusted: when the header
-    /// names a CRC, that it holds (the writer wrote them sorted, and every candidate a lookup gives is
-    /// confirmed against its record); an index without one (written before indexes had CRCs) must be in
-    /// strictly ascending (hash, offset) order with every offset below `count`.
-    static func checks(_ entries: UnsafeRawPointer, count: Int, header: UnsafeRawBufferPointer) -> Bool {
-        if header[5] & 2 != 0 {
-            let stored = UInt32(littleEndian: header.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
-            return CRC32.checksum(UnsafeRawBufferPointer(start: entries, count: count * HashIndex.entrySize)) == stored
-        }
+    /// Whether `count` (> 0) entries (u64 hash, u32 relative offset) are in strictly ascending
+    /// (hash, offset) order with every offset below `count`.
+    static func isOrdered(_ entries: UnsafeRawPointer, count: Int) -> Bool {
         let maxRelative = UInt32(count - 1)
         var previousHash: UInt64 = 0
         var previousOffset: UInt32 = 0

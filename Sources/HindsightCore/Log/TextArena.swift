@@ -67,8 +67,7 @@ struct TextArena {
         } else {
             merger.merge(patch, into: nil, out: &scratch)
         }
-        let text = scratch
-        text.withUnsafeBytes { set(s, $0) }
+        setFromScratch(s)
     }
 
     /// Sets a slot's text to `base` (JSON text held elsewhere; nil: absent) with a JSON Merge Patch
@@ -76,8 +75,7 @@ struct TextArena {
     mutating func merge(_ s: Int, _ patch: UnsafeRawBufferPointer, onto base: UnsafeRawBufferPointer?) {
         scratch.removeAll(keepingCapacity: true)
         merger.merge(patch, into: base, out: &scratch)
-        let text = scratch
-        text.withUnsafeBytes { set(s, $0) }
+        setFromScratch(s)
     }
 
     /// Merges a JSON Merge Patch (RFC 7396, as text) into a slot's text, and calls `body` with the text
@@ -100,9 +98,15 @@ struct TextArena {
             merger.merge(patch, into: nil, out: &scratch)
             result = try scratch.withUnsafeBytes { try body(nil, $0) }
         }
+        setFromScratch(s)
+        return result
+    }
+
+    /// Sets a slot's text to the merge result in `scratch`.
+    @inline(__always)
+    private mutating func setFromScratch(_ s: Int) {
         let text = scratch
         text.withUnsafeBytes { set(s, $0) }
-        return result
     }
 
     /// Copies the present slots' texts into the spare buffer, which becomes the buffer.

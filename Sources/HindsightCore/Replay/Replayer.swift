@@ -203,11 +203,10 @@ public final class Replayer {
         var position: Int64 = 0
         if end > 0, let stored = storedCheckpoints() {
             texts.reserve(stored.fullBlockEntries(atOrBefore: end) + Int(min(end, Int64(CheckpointFile.deltaInterval))))
-        }
-        if end > 0, let stored = storedCheckpoints(),
-            let found = stored.forEachEntryNewestFirst(atOrBefore: end, reset: { texts = TextStates() }, { key, state in texts.borrowIfAbsent(key, state) })
-        {
-            position = found
+            let found = stored.forEachEntryNewestFirst(atOrBefore: end, reset: { texts = TextStates() }) { key, state in
+                texts.borrowIfAbsent(key, state)
+            }
+            position = found ?? 0
         }
         guard position < end else { return (texts, texts.sortedSlots(0..<texts.count)) }
         // The sort reads a copy of the slots so far; the fold below adds to its own (copy on write).

@@ -34,13 +34,6 @@ struct TextStates {
         borrowedCounts.append(0)
     }
 
-    /// Sets a record's state (nil: absent), copying the text.
-    mutating func set(_ key: UnsafeRawBufferPointer, _ text: UnsafeRawBufferPointer?) {
-        let s = slot(key)
-        borrowed[s] = nil
-        texts.set(s, text)
-    }
-
     /// Sets a record's state (nil: absent) unless it has one already (reading stored blocks newest
     /// first). The text is borrowed, not copied: it must stay mapped while this value is used.
     mutating func borrowIfAbsent(_ key: UnsafeRawBufferPointer, _ text: UnsafeRawBufferPointer?) {
@@ -160,12 +153,6 @@ struct TextStates {
         }
     }
 
-    /// Calls `body` with each present record's key and state text, in the order of the keys' UTF-8
-    /// bytes (the order of `String`'s `<`).
-    func forEachSorted(_ body: (_ key: UnsafeRawBufferPointer, _ state: UnsafeRawBufferPointer) throws -> Void) rethrows {
-        try forEach(in: sortedSlots(0..<keys.count)[...], body)
-    }
-
     /// Appends the present slots of `order` as members of a JSON object (`"key":state`, comma-separated;
     /// a leading comma unless `first`), calling `flush` whenever `out` holds `chunk` bytes or more.
     /// Returns whether nothing was appended (so the next member is still the first).
@@ -181,13 +168,5 @@ struct TextStates {
             if out.count >= chunk { try flush(&out) }
         }
         return first
-    }
-
-    /// The present records' states, sorted by key (by their UTF-8 bytes: the order of `String`'s `<`).
-    func sorted() -> [(key: String, state: [UInt8])] {
-        var out: [(key: String, state: [UInt8])] = []
-        out.reserveCapacity(keys.count)
-        forEachSorted { key, text in out.append((String(decoding: key, as: UTF8.self), [UInt8](text))) }
-        return out
     }
 }
