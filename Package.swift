@@ -19,13 +19,15 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // CRC-32 by carry-less multiplication (x86-64 PCLMULQDQ; elsewhere zlib and tables do it).
         .target(name: "CFastCRC", path: "Sources/CFastCRC"),
+        // Cache prefetch hints for loops over scattered memory (a static inline header).
+        .target(name: "CMemoryHints", path: "Sources/CMemoryHints"),
         // ncurses: imported only by HindsightTerminal.
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses", providers: [.apt(["libncurses-dev"])]),
         // Storage + replay core: no terminal code.
         .target(
             name: "HindsightCore",
             dependencies: [
-                "CZlib", "CFastCRC",
+                "CZlib", "CFastCRC", "CMemoryHints",
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -465,7 +465,7 @@ public enum EventImporter {
             for i in 0..<events.count where events.ids[i].hasPrefix(derivedIDPrefix) {
                 let n = seen[events.ids[i], default: 0] + 1
                 seen[events.ids[i]] = n
-                if n > 1 { events.ids[i] += "#\(n)" }
+                if n > 1 { events.setID(i, events.ids[i] + "#\(n)") }
             }
             all.append(events)
             invalid.append(contentsOf: part.invalid)

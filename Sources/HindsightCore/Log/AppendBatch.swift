@@ -7,6 +7,9 @@ struct EventFields {
     var payload: UnsafeRawBufferPointer
     /// When the event happened, in µs; nil means "when it is appended".
     var eventTime: Int64?
+    /// `HashIndex.hash` of the id and of the key.
+    var idHash: UInt64
+    var keyHash: UInt64
 }
 
 /// Events a writer appends, read one at a time without copying them into `EventDraft`s.
@@ -14,6 +17,8 @@ protocol AppendBatch {
     var count: Int { get }
     /// Calls `body` with event `i`'s fields (valid only inside `body`).
     func withEvent<R>(_ i: Int, _ body: (EventFields) throws -> R) rethrows -> R
+    /// `HashIndex.hash` of event `i`'s id (the writer looks it up a few events ahead).
+    func idHash(_ i: Int) -> UInt64
 }
 
 extension Array: AppendBatch where Element == EventDraft {
@@ -27,7 +32,9 @@ extension Array: AppendBatch where Element == EventDraft {
                         try d.payload.withUnsafeBytes { payload in
                             try body(EventFields(id: UnsafeRawBufferPointer(idBytes), key: UnsafeRawBufferPointer(keyBytes),
                                                  type: UnsafeRawBufferPointer(typeBytes), meta: meta, payload: payload,
-                                                 eventTime: d.eventTime?.microseconds))
+                                                 eventTime: d.eventTime?.microseconds,
+                                                 idHash: HashIndex.hash(UnsafeRawBufferPointer(idBytes)),
+                                                 keyHash: HashIndex.hash(UnsafeRawBufferPointer(keyBytes))))
                         }
                     }
                 }
@@ -36,13 +43,20 @@ extension Array: AppendBatch where Element == EventDraft {
     }
 }
 
+extension Array where Element == EventDraft {
+    func idHash(_ i: Int) -> UInt64 { HashIndex.hash(self[i].id) }
+}
+
 /// Events read from a JSON Lines input, kept compact: the id, key and type as strings and the data as a
-/// byte range of the input (which is shared, not copied).
+/// byte range of the input (which is shared, not copied). The id and key hashes are worked out where
+/// the events are read (on both cores), not by the writer.
 struct CompactEvents: Sendable, AppendBatch {
     /// The input's bytes.
     let bytes: [UInt8]
-    var ids: [String] = []
-    var keys: [String] = []
+    private(set) var ids: [String] = []
+    private(set) var keys: [String] = []
+    private(set) var idHashes: [UInt64] = []
+    private(set) var keyHashes: [UInt64] = []
     var types: [String] = []
     /// Event times in µs; `Int64.min` for "none".
     var times: [Int64] = []
@@ -56,6 +70,8 @@ struct CompactEvents: Sendable, AppendBatch {
     mutating func reserve(_ n: Int) {
         ids.reserveCapacity(n)
         keys.reserveCapacity(n)
+        idHashes.reserveCapacity(n)
+        keyHashes.reserveCapacity(n)
         types.reserveCapacity(n)
         times.reserveCapacity(n)
         payloads.reserveCapacity(n)
@@ -64,6 +80,8 @@ struct CompactEvents: Sendable, AppendBatch {
     mutating func append(id: String, key: String, type: String, time: Int64?, payload: Range<Int>) {
         ids.append(id)
         keys.append(key)
+        idHashes.append(HashIndex.hash(id))
+        keyHashes.append(HashIndex.hash(key))
         types.append(type)
         times.append(time ?? Int64.min)
         payloads.append(payload)
@@ -72,6 +90,8 @@ struct CompactEvents: Sendable, AppendBatch {
     mutating func append(contentsOf other: CompactEvents) {
         ids.append(contentsOf: other.ids)
         keys.append(contentsOf: other.keys)
+        idHashes.append(contentsOf: other.idHashes)
+        keyHashes.append(contentsOf: other.keyHashes)
         types.append(contentsOf: other.types)
         times.append(contentsOf: other.times)
         payloads.append(contentsOf: other.payloads)
@@ -88,11 +108,20 @@ struct CompactEvents: Sendable, AppendBatch {
                         try body(EventFields(id: UnsafeRawBufferPointer(idBytes), key: UnsafeRawBufferPointer(keyBytes),
                                              type: UnsafeRawBufferPointer(typeBytes), meta: UnsafeRawBufferPointer(start: nil, count: 0),
                                              payload: UnsafeRawBufferPointer(rebasing: raw[range]),
-                                             eventTime: time == Int64.min ? nil : time))
+                                             eventTime: time == Int64.min ? nil : time,
+                                             idHash: idHashes[i], keyHash: keyHashes[i]))
                     }
                 }
             }
         }
+    }
+
+    func idHash(_ i: Int) -> UInt64 { idHashes[i] }
+
+    /// Changes event `i`'s id (and its hash).
+    mutating func setID(_ i: Int, _ id: String) {
+        ids[i] = id
+        idHashes[i] = HashIndex.hash(id)
     }
 
     /// The events as drafts (copies).
@@ -130,13 +159,38 @@ struct IDTable {
     }
 
     mutating func insert(hash: UInt64, offset: Int64) {
+        let (found, slot) = find(hash: hash) { _ in false }
+        if !found { insert(hash: hash, offset: offset, at: slot) }
+    }
+
+    /// Probes once for `hash`: found when `body` accepts one of the offsets stored under it; otherwise
+    /// the empty slot where the hash goes, for ``insert(hash:offset:at:)`` (nothing may be inserted in
+    /// between). Grows the table first when one more entry would make it over half full.
+    @inline(__always)
+    mutating func find(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> (found: Bool, slot: Int) {
         if (count + 1) * 2 > slots.count { grow() }
-        slots.withUnsafeMutableBufferPointer { s in
+        let mask = self.mask
+        return try slots.withUnsafeBufferPointer { s in
             var i = IDTable.slot(hash, mask)
-            while s[i].offset >= 0 { i = (i + 1) & mask }
-            s[i] = Slot(hash: hash, offset: offset)
+            while s[i].offset >= 0 {
+                if s[i].hash == hash, try body(s[i].offset) { return (true, i) }
+                i = (i + 1) & mask
+            }
+            return (false, i)
         }
+    }
+
+    /// Stores an offset in the empty slot ``find(hash:where:)`` returned.
+    @inline(__always)
+    mutating func insert(hash: UInt64, offset: Int64, at slot: Int) {
+        slots.withUnsafeMutableBufferPointer { $0[slot] = Slot(hash: hash, offset: offset) }
         count += 1
+    }
+
+    /// Starts loading the slot where a lookup of `hash` begins (a lookup a few events ahead).
+    @inline(__always)
+    func prefetch(hash: UInt64) {
+        slots.prefetch(IDTable.slot(hash, mask))
     }
 
     /// Calls `body` with each offset stored under `hash` until it returns true; whether one did.
@@ -157,7 +211,13 @@ struct IDTable {
         let size = slots.count * 2
         slots = [Slot](repeating: Slot(hash: 0, offset: -1), count: size)
         mask = size - 1
-        count = 0
-        for s in old where s.offset >= 0 { insert(hash: s.hash, offset: s.offset) }
+        let mask = self.mask
+        slots.withUnsafeMutableBufferPointer { t in
+            for s in old where s.offset >= 0 {
+                var i = IDTable.slot(s.hash, mask)
+                while t[i].offset >= 0 { i = (i + 1) & mask }
+                t[i] = s
+            }
+        }
     }
 }

@@ -13,8 +13,9 @@ import Foundation
 /// (readers check them) and the next writer repairs them.
 final class CheckpointBuilder: @unchecked Sendable {
     private enum Message {
-        /// Encoded records of the segment based at `segment`, starting at offset `first`.
-        case records([UInt8], first: Int64, segment: Int64)
+        /// Encoded records of the segment based at `segment`, starting at offset `first`, and each
+        /// record's key slot (as ``writerKeys()`` numbers them; empty: not given).
+        case records([UInt8], first: Int64, segment: Int64, slots: [Int32])
         case finish
     }
 
@@ -33,6 +34,11 @@ final class CheckpointBuilder: @unchecked Sendable {
     /// Buffers handed back after folding, for the writer to fill again (large buffers passed between
     /// threads and freed by the other one make glibc's heap grow: measured 1.3 GB for a 1M-event import).
     private var spare: [[UInt8]] = []
+    /// Whether the stored checkpoints were read (or rebuilt) on start, and the key slots then, for
+    /// the writer (nil: the builder failed).
+    private var startedUp = false
+    private var startKeys: KeySlots?
+    private var writerDeclined = false
 
     // Worker state (touched only by the worker thread, and by `finish` after it is done).
     private var st: FoldState
@@ -40,6 +46,10 @@ final class CheckpointBuilder: @unchecked Sendable {
     private var segmentBase: Int64?
     private var file: RawFile?
     private var fileSize = 0
+    /// Where each record of the chunk being folded starts (kept for its capacity).
+    private var recordStarts: [Int] = []
+    /// How many records ahead the fold starts loading a record's state (twice that: where it is).
+    private static let lookAhead = 4
 
     /// Starts a builder for a log with `count` records folded with `rules`.
     init(directory: String, rules: Rules, count: Int64, interval: Int64 = CheckpointFile.deltaInterval) {
@@ -73,10 +83,10 @@ final class CheckpointBuilder: @unchecked Sendable {
 
     /// Hands over encoded records (a writer's flushed bytes) of the segment based at `segment`.
     /// Waits while several batches are already queued, so that memory stays bounded.
-    func submit(_ bytes: [UInt8], first: Int64, segment: Int64) {
+    func submit(_ bytes: [UInt8], first: Int64, segment: Int64, slots: [Int32] = []) {
         condition.lock()
         while queue.count >= 4 && running { condition.wait() }
-        if running { queue.append(.records(bytes, first: first, segment: segment)) }
+        if running { queue.append(.records(bytes, first: first, segment: segment, slots: slots)) }
         condition.signal()
         condition.unlock()
     }
@@ -101,6 +111,24 @@ final class CheckpointBuilder: @unchecked Sendable {
         return m
     }
 
+    /// The key slots as the builder numbers them once it has started (with `wait`, waits for that):
+    /// a writer that keeps a copy, numbering new keys in the order it appends them, can hand each
+    /// record's slot over with it, and the builder need not look keys up itself. Asked for once, before
+    /// the first records are handed over. Nil when the builder failed, or has not started and `wait`
+    /// is false (then it keeps no copy for later).
+    func writerKeys(wait: Bool) -> KeySlots? {
+        condition.lock()
+        defer { condition.unlock() }
+        while wait && !startedUp && running { condition.wait() }
+        guard startedUp else {
+            writerDeclined = true
+            return nil
+        }
+        let keys = startKeys
+        startKeys = nil
+        return keys
+    }
+
     private func stop() {
         condition.lock()
         running = false
@@ -119,6 +147,11 @@ final class CheckpointBuilder: @unchecked Sendable {
             failure = error
             healthy = false
         }
+        condition.lock()
+        startedUp = true
+        startKeys = healthy && !writerDeclined ? st.keys : nil
+        condition.broadcast()
+        condition.unlock()
         while true {
             let message = next()
             guard healthy else {
@@ -127,8 +160,8 @@ final class CheckpointBuilder: @unchecked Sendable {
             }
             do {
                 switch message {
-                case .records(let bytes, let first, let segment):
-                    try foldChunk(bytes, first: first, segment: segment)
+                case .records(let bytes, let first, let segment, let slots):
+                    try foldChunk(bytes, first: first, segment: segment, slots: slots)
                     recycle(bytes)
                 case .finish:
                     try writeDelta(&st)
@@ -145,7 +178,7 @@ final class CheckpointBuilder: @unchecked Sendable {
     }
 
     /// Folds a chunk of encoded records.
-    private func foldChunk(_ bytes: [UInt8], first: Int64, segment: Int64) throws {
+    private func foldChunk(_ bytes: [UInt8], first: Int64, segment: Int64, slots: [Int32]) throws {
         // Work on a local copy of the state (no exclusivity checks per access); put it back after.
         var state = FoldState(fold: st.fold)
         swap(&state, &st)
@@ -153,16 +186,41 @@ final class CheckpointBuilder: @unchecked Sendable {
         guard first == state.position else {
             throw HindsightError(.io, "checkpoints: expected records from offset \(state.position), got \(first)")
         }
+        var starts = recordStarts
+        recordStarts = []
+        defer { recordStarts = starts }
         try bytes.withUnsafeBytes { raw in
+            // Where each record starts, so that the fold can look ahead: a record's state is somewhere
+            // in a buffer of tens of megabytes, and loading it is started a few records before it is merged.
+            starts.removeAll(keepingCapacity: true)
             var p = 0
             while p + 4 <= raw.count {
-                if segmentBase != segment { try startSegment(segment, &state) }
                 guard let size = RecordFormat.frameSize(UnsafeRawBufferPointer(rebasing: raw[p...])), p + size <= raw.count else {
                     throw HindsightError(.io, "checkpoints: a handed-over record does not frame")
                 }
-                state.apply(RecordView(UnsafeRawBufferPointer(rebasing: raw[p..<(p + size)])))
+                starts.append(p)
                 p += size
-                if state.position - lastBlock >= interval { try writeDelta(&state) }
+            }
+            starts.append(p)
+            let n = starts.count - 1
+            let given = slots.count == n
+            try starts.withUnsafeBufferPointer { at in
+                try slots.withUnsafeBufferPointer { slot in
+                    let d = CheckpointBuilder.lookAhead
+                    for r in 0..<n {
+                        if segmentBase != segment { try startSegment(segment, &state) }
+                        let view = RecordView(UnsafeRawBufferPointer(rebasing: raw[at[r]..<at[r + 1]]))
+                        if given {
+                            // The slot's entry two steps ahead, its text (and key) one step ahead.
+                            if r + 2 * d < n { state.prefetchSlot(Int(slot[r + 2 * d])) }
+                            if r + d < n { state.prefetchText(Int(slot[r + d])) }
+                            state.apply(view, slot: state.slot(view.key, given: Int(slot[r])))
+                        } else {
+                            state.apply(view, slot: state.slot(view.key))
+                        }
+                        if state.position - lastBlock >= interval { try writeDelta(&state) }
+                    }
+                }
             }
         }
     }
@@ -281,83 +339,6 @@ final class CheckpointBuilder: @unchecked Sendable {
     }
 }
 
-/// The records' keys, each with a slot number (0, 1, ... in order of first appearance): an
-/// open-addressing table over the keys' bytes (kept in one buffer), so that a record's slot is found
-/// from its key bytes without making a `String`.
-struct KeySlots {
-    /// Slot + 1 per table entry (0: empty); the size is a power of two, at most half full.
-    private var table: [Int32] = Array(repeating: 0, count: 1024)
-    private var hashes: [UInt64] = []
-    private var starts: [Int] = []
-    private var bytes: [UInt8] = []
-
-    var count: Int { hashes.count }
-
-    @inline(__always)
-    private static func index(_ hash: UInt64, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-    }
-
-    /// The key bytes of a slot (valid inside `body`).
-    @inline(__always)
-    func withKey<R>(_ slot: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let start = starts[slot]
-        let end = slot + 1 < starts.count ? starts[slot + 1] : bytes.count
-        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
-    }
-
-    /// The slot of a key, if it has one.
-    @inline(__always)
-    func find(_ key: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-        let mask = table.count - 1
-        return table.withUnsafeBufferPointer { t -> Int? in
-            var i = KeySlots.index(hash, mask)
-            while t[i] != 0 {
-                let s = Int(t[i]) - 1
-                if hashes[s] == hash, withKey(s, { $0.sameBytes(as: key) }) { return s }
-                i = (i + 1) & mask
-            }
-            return nil
-        }
-    }
-
-    /// The slot of a key, made when it is new.
-    @inline(__always)
-    mutating func slot(_ key: UnsafeRawBufferPointer, hash: UInt64) -> (slot: Int, new: Bool) {
-        if let s = find(key, hash: hash) { return (s, false) }
-        let s = hashes.count
-        hashes.append(hash)
-        starts.append(bytes.count)
-        bytes.append(contentsOf: key)
-        if (s + 1) * 2 > table.count { grow() } else { place(s) }
-        return (s, true)
-    }
-
-    private mutating func place(_ s: Int) {
-        let mask = table.count - 1
-        var i = KeySlots.index(hashes[s], mask)
-        while table[i] != 0 { i = (i + 1) & mask }
-        table[i] = Int32(s + 1)
-    }
-
-    private mutating func grow() { rehash(size: table.count * 2) }
-
-    private mutating func rehash(size: Int) {
-        table = Array(repeating: 0, count: size)
-        for s in 0..<hashes.count { place(s) }
-    }
-
-    /// Makes room for `n` keys of about `keyBytes` bytes in all, so adding them rehashes nothing.
-    mutating func reserve(_ n: Int, keyBytes: Int = 0) {
-        hashes.reserveCapacity(n)
-        starts.reserveCapacity(n)
-        bytes.reserveCapacity(keyBytes)
-        var size = table.count
-        while size < 2 * n { size <<= 1 }
-        if size > table.count { rehash(size: size) }
-    }
-}
-
 /// The checkpoint builder's fold: one slot per record (key) with its state, and the slots changed
 /// since the last block. With the default rule (merge every event) states are JSON text kept in one
 /// buffer (a ``TextArena``), so that folding an event allocates nothing.
@@ -401,6 +382,30 @@ private struct FoldState {
         return s
     }
 
+    /// The slot of a record whose slot the writer gave (checked against the key: a wrong one is
+    /// looked up instead).
+    @inline(__always)
+    mutating func slot(_ key: UnsafeRawBufferPointer, given: Int) -> Int {
+        if given < keys.count, keys.withKey(given, { $0.sameBytes(as: key) }) { return given }
+        return slot(key)
+    }
+
+    /// Starts loading where a slot's text and key are (a merge two steps ahead).
+    @inline(__always)
+    func prefetchSlot(_ s: Int) {
+        guard s < keys.count else { return }
+        texts.prefetchSlot(s)
+        keys.prefetchSlot(s)
+    }
+
+    /// Starts loading a slot's text and key (a merge a step ahead).
+    @inline(__always)
+    func prefetchText(_ s: Int) {
+        guard s < keys.count else { return }
+        texts.prefetch(s)
+        keys.prefetchKey(s)
+    }
+
     /// Whether a record already has a slot.
     func hasSlot(_ key: UnsafeRawBufferPointer) -> Bool {
         keys.find(key, hash: HashIndex.hash(key)) != nil
@@ -426,7 +431,13 @@ private struct FoldState {
 
     @inline(__always)
     mutating func apply(_ view: RecordView) {
-        let s = slot(view.key)
+        apply(view, slot: slot(view.key))
+    }
+
+    /// Folds a record into slot `s` (its key's slot: given by the writer, or ``slot(_:given:)``).
+    @inline(__always)
+    mutating func apply(_ view: RecordView, slot given: Int) {
+        let s = given
         if slotChanged[s] != generation {
             slotChanged[s] = generation
             changed.append(s)

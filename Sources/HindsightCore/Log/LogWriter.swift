@@ -54,8 +54,8 @@ public final class LogWriter {
     private let clock: @Sendable () -> Timestamp
     private var reader: LogReader
     private var nextOffset: Int64
-    /// The chain hash of the last record (32 bytes).
-    private var lastHash: [UInt8]
+    /// The chain hash of the last record (32 bytes, held inline).
+    private var lastHash: SIMD4<UInt64>
     private var runningMax: Int64
     /// Segments sealed before this writer opened: their id indexes are read from disk.
     private let sealedAtOpen: Int
@@ -80,11 +80,23 @@ public final class LogWriter {
     /// Records encoded but not yet written, and where each starts in `pending`.
     private var pending: [UInt8] = []
     private var pendingStarts: [Int] = []
+    /// The key hash of each pending record.
+    private var pendingKeyHashes: [UInt64] = []
     private var pendingFirstOffset: Int64 = 0
-    /// Flush when this many bytes are pending.
-    private static let flushBytes = 8 << 20
+    /// How many events ahead the id table slot is prefetched (a miss costs about as much as staging a
+    /// few events).
+    private static let lookAhead = 8
+    /// Flush when this many bytes are pending (tests use small sizes).
+    static let defaultFlushBytes = 8 << 20
+    private let flushBytes: Int
 
     private var checkpoints: CheckpointBuilder?
+    /// The sorted key and id indexes of a segment just sealed, being written (nil: none).
+    private var sealing: Background<Error?>?
+    /// The checkpoint builder's key slots, numbered on here as records are handed over (nil: not
+    /// asked for yet, or the builder failed), so that each batch goes with its records' slots.
+    private var keySlots: KeySlots?
+    private var keySlotsAsked = false
     private let checkpointInterval: Int64
 
     /// Opens (and with `create`, creates) a log for appending.
@@ -101,7 +113,9 @@ public final class LogWriter {
     /// Opens a log for appending, storing a checkpoint delta every `checkpointInterval` records (tests
     /// use small intervals).
     init(directory: String, create: Bool = true, segmentBytes: Int? = nil, fields: FieldMapping? = nil,
-         clock: @escaping @Sendable () -> Timestamp = Timestamp.now, checkpointInterval: Int64) throws {
+         clock: @escaping @Sendable () -> Timestamp = Timestamp.now, checkpointInterval: Int64,
+         flushBytes: Int = LogWriter.defaultFlushBytes) throws {
+        self.flushBytes = max(1, flushBytes)
         self.directory = directory
         self.clock = clock
         self.checkpointInterval = max(1, checkpointInterval)
@@ -143,7 +157,7 @@ public final class LogWriter {
         }
         self.reader = reader
         self.nextOffset = reader.count
-        self.lastHash = try reader.headHash().bytes
+        self.lastHash = try reader.headHash().bytes.withUnsafeBytes { $0.loadUnaligned(as: SIMD4<UInt64>.self) }
         self.sealedAtOpen = max(0, reader.segments.count - 1)
         if let last = reader.segments.indices.last {
             self.runningMax = try reader.endMaxTime(last)
@@ -156,6 +170,7 @@ public final class LogWriter {
     }
 
     deinit {
+        _ = sealing?.wait()
         checkpoints?.finish()
     }
 
@@ -166,6 +181,7 @@ public final class LogWriter {
 
     /// Waits for the stored checkpoints to catch up, then releases the lock. Appends are already durable.
     public func close() {
+        try? finishSealing()
         checkpoints?.finish()
         checkpoints = nil
         flock(lockFile.fd, LOCK_UN)
@@ -279,13 +295,20 @@ public final class LogWriter {
 
     /// Whether an event with this id (UTF-8 bytes, and their hash) is in the log or pending.
     private func contains(id: UnsafeRawBufferPointer, hash h: UInt64) throws -> Bool {
-        let recent = try recentIDs.contains(hash: h) { offset in
-            if offset >= pendingFirstOffset {
-                return pendingID(offset).elementsEqual(id)
-            }
-            return try reader.field(at: offset, ids: true, equals: id)
+        if try recentIDs.contains(hash: h, where: { try recordHasID($0, id) }) { return true }
+        return try sealedAtOpenContains(id: id, hash: h)
+    }
+
+    /// Whether the record at `offset` (appended by this writer, or pending) has this id.
+    private func recordHasID(_ offset: Int64, _ id: UnsafeRawBufferPointer) throws -> Bool {
+        if offset >= pendingFirstOffset {
+            return pendingID(offset).elementsEqual(id)
         }
-        if recent { return true }
+        return try reader.field(at: offset, ids: true, equals: id)
+    }
+
+    /// Whether a segment sealed before this writer opened holds this id.
+    private func sealedAtOpenContains(id: UnsafeRawBufferPointer, hash h: UInt64) throws -> Bool {
         for i in 0..<sealedAtOpen {
             let s = reader.segments[i]
             for rel in try reader.candidates(i, hash: h, ids: true) where try reader.field(at: s.base + Int64(rel), ids: true, equals: id) {
@@ -318,10 +341,12 @@ public final class LogWriter {
         let n = batch.count
         for i in 0..<n {
             if i & 0x3FFF == 0 { progress?(i) }
+            if i + LogWriter.lookAhead < n { recentIDs.prefetch(hash: batch.idHash(i + LogWriter.lookAhead)) }
             let appended = try batch.withEvent(i) { fields in try stage(fields) }
             if appended { report.appended += 1 } else { report.duplicates += 1 }
         }
         try flush(sync: true)
+        try finishSealing()
         progress?(n)
         report.nextOffset = nextOffset
         return report
@@ -335,13 +360,16 @@ public final class LogWriter {
         var handled = 0
         while let batch = try next() {
             progress?(handled)
-            for i in 0..<batch.count {
+            let n = batch.count
+            for i in 0..<n {
+                if i + LogWriter.lookAhead < n { recentIDs.prefetch(hash: batch.idHash(i + LogWriter.lookAhead)) }
                 let appended = try batch.withEvent(i) { fields in try stage(fields) }
                 if appended { report.appended += 1 } else { report.duplicates += 1 }
             }
             handled += batch.count
         }
         try flush(sync: true)
+        try finishSealing()
         progress?(handled)
         report.nextOffset = nextOffset
         return report
@@ -365,45 +393,54 @@ public final class LogWriter {
         {
             try validate(e)
         }
-        let idHash = HashIndex.hash(e.id)
-        if try contains(id: e.id, hash: idHash) { return false }
-        let segmentEnd = activeSize + pending.count
+        let idHash = e.idHash
+        // One probe of the table finds the id or the slot it goes in (nothing else is inserted before it).
+        let (seen, idSlot) = try recentIDs.find(hash: idHash) { try recordHasID($0, e.id) }
+        if seen { return false }
+        if sealedAtOpen > 0, try sealedAtOpenContains(id: e.id, hash: idHash) { return false }
+        var start = pending.count
+        let segmentEnd = activeSize + start
         if activeFile == nil || (segmentEnd > 0 && segmentEnd + recordSize > meta.segmentBytes) {
             try roll()
+            start = pending.count
         }
-        let position = activeSize + pending.count
+        let position = activeSize + start
         let logTime = clock().microseconds
         let eventTime = e.eventTime ?? logTime
-        runningMax = max(runningMax, eventTime)
+        let maxTime = max(runningMax, eventTime)
+        runningMax = maxTime
         let offset = nextOffset
         let rel = UInt32(offset - (activeFiles?.base ?? 0))
-        let start = pending.count
         if pending.capacity < start + recordSize {
-            let want = max(LogWriter.flushBytes + (1 << 20), (start + recordSize) * 2)
+            let want = max(flushBytes + (1 << 20), (start + recordSize) * 2)
             if start == 0, let checkpoints { pending = checkpoints.buffer(capacity: want) } else { pending.reserveCapacity(want) }
         }
+        // Encoded in place with the previous hash held in a local (one access to each stored property).
+        var hash = lastHash
         pending.append(contentsOf: repeatElement(0, count: recordSize))
         pending.withUnsafeMutableBytes { raw in
             guard let base = raw.baseAddress else { return }
             let at = base + start
             let crc = RecordFormat.encodeBody(at: at, offset: offset, logTime: logTime, eventTime: eventTime,
                                               id: e.id, key: e.key, type: e.type, meta: e.meta, payload: e.payload)
-            lastHash.withUnsafeBytes { previous in
+            withUnsafeBytes(of: hash) { previous in
                 if let p = previous.baseAddress { RecordFormat.seal(at, size: recordSize, bodyCRC: crc, previous: p) }
             }
-            lastHash.withUnsafeMutableBytes { $0.baseAddress?.copyMemory(from: at + (recordSize - RecordFormat.hashSize), byteCount: RecordFormat.hashSize) }
+            hash = UnsafeRawPointer(at + (recordSize - RecordFormat.hashSize)).loadUnaligned(as: SIMD4<UInt64>.self)
         }
+        lastHash = hash
         if activeIndex.isEmpty || position - lastEntryPosition >= SparseIndex.interval {
-            activeIndex.append(IndexEntry(relativeOffset: rel, position: UInt32(position), maxTime: runningMax))
+            activeIndex.append(IndexEntry(relativeOffset: rel, position: UInt32(position), maxTime: maxTime))
             lastEntryPosition = position
         }
-        activeKeys.append(hash: HashIndex.hash(e.key), relativeOffset: rel)
+        activeKeys.append(hash: e.keyHash, relativeOffset: rel)
         activeIDs.append(hash: idHash, relativeOffset: rel)
-        recentIDs.insert(hash: idHash, offset: offset)
+        recentIDs.insert(hash: idHash, offset: offset, at: idSlot)
         pendingStarts.append(start)
+        pendingKeyHashes.append(e.keyHash)
         nextOffset += 1
         activeCount += 1
-        if pending.count >= LogWriter.flushBytes { try flush(sync: false) }
+        if pending.count >= flushBytes { try flush(sync: false) }
         return true
     }
 
@@ -416,10 +453,13 @@ public final class LogWriter {
             activeSize += pending.count
             let written = pending
             let first = pendingFirstOffset
+            // A long append (a flush before the end) can wait for the builder to start; a short one does not.
+            let slots = checkpoints == nil ? [] : pendingKeySlots(wait: !sync)
             pending = []
             pendingStarts.removeAll(keepingCapacity: true)
+            pendingKeyHashes.removeAll(keepingCapacity: true)
             pendingFirstOffset = nextOffset
-            checkpoints?.submit(written, first: first, segment: files.base)
+            checkpoints?.submit(written, first: first, segment: files.base, slots: slots)
         }
         if sync { try file.sync() }
         if indexFlushed < activeIndex.count {
@@ -448,12 +488,48 @@ public final class LogWriter {
         try reader.refresh()
     }
 
+    /// The checkpoint builder's slot of each pending record's key (empty when the builder has none).
+    private func pendingKeySlots(wait: Bool) -> [Int32] {
+        if !keySlotsAsked {
+            keySlotsAsked = true
+            keySlots = checkpoints?.writerKeys(wait: wait)
+        }
+        guard var keys = keySlots else { return [] }
+        keySlots = nil
+        defer { keySlots = keys }
+        var out: [Int32] = []
+        let n = pendingStarts.count
+        pending.withUnsafeBytes { raw in
+            pendingKeyHashes.withUnsafeBufferPointer { hashes in
+                pendingStarts.withUnsafeBufferPointer { starts in
+                    keys.slots(count: n, hashes: hashes, key: { i in
+                        let end = i + 1 < n ? starts[i + 1] : raw.count
+                        return RecordView(UnsafeRawBufferPointer(rebasing: raw[starts[i]..<end])).key
+                    }, into: &out)
+                }
+            }
+        }
+        return out
+    }
+
     /// Seals the active segment (sorted hash indexes) and starts a new one at the next offset.
     private func roll() throws {
         if let files = activeFiles {
             try flush(sync: true)
-            try FileSystem.writeAtomically(files.keys, activeKeys.sortedCopy().encode())
-            try FileSystem.writeAtomically(files.ids, activeIDs.sortedCopy().encode())
+            // The sealed segment's sorted indexes are written on another core while appending goes on
+            // (readers meanwhile use the unsorted ones, which are whole); waited for before the next
+            // roll and before an append returns.
+            try finishSealing()
+            let keys = activeKeys, ids = activeIDs
+            sealing = Background {
+                do {
+                    try FileSystem.writeAtomically(files.keys, keys.sortedCopy().encode())
+                    try FileSystem.writeAtomically(files.ids, ids.sortedCopy().encode())
+                    return nil
+                } catch {
+                    return error
+                }
+            }
         }
         let files = SegmentFiles(directory: directory, base: nextOffset)
         let file = try RawFile.openForWriting(files.log, create: true)
@@ -477,6 +553,13 @@ public final class LogWriter {
         keysCRC = 0
         idsCRC = 0
         pendingFirstOffset = nextOffset
+    }
+
+    /// Waits for the sorted indexes of the last sealed segment to be written; throws what failed.
+    private func finishSealing() throws {
+        guard let work = sealing else { return }
+        sealing = nil
+        if let error = work.wait() { throw error }
     }
 
     /// Stores rules with the log so that later commands fold with them. Stored checkpoints are

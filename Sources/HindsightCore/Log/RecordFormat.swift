@@ -57,10 +57,15 @@ public enum RecordFormat {
         out.storeBytes(of: UInt32(meta.count).littleEndian, toByteOffset: 40, as: UInt32.self)
         out.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 44, as: UInt32.self)
         var p = headerSize
-        for field in [id, key, type, meta, payload] where field.count > 0 {
-            if let base = field.baseAddress { (out + p).copyMemory(from: base, byteCount: field.count) }
+        @inline(__always) func put(_ field: UnsafeRawBufferPointer) {
+            if let base = field.baseAddress, field.count > 0 { (out + p).copyMemory(from: base, byteCount: field.count) }
             p += field.count
         }
+        put(id)
+        put(key)
+        put(type)
+        put(meta)
+        put(payload)
         return CRC32.checksum(UnsafeRawBufferPointer(start: out + 8, count: total - 8 - hashSize))
     }
 

@@ -138,42 +138,72 @@ struct HashIndex: Sendable {
         offsets.append(relativeOffset)
     }
 
-    /// A copy sorted by (hash, offset): a stable radix sort on the hash (eight passes of a byte), so
-    /// entries with one hash keep their (ascending or not) offset order, then one pass puts equal
-    /// hashes' offsets in order.
+    /// A copy sorted by (hash, offset). Hashes are spread evenly, so one pass puts entries into buckets
+    /// by their top bits (about four entries per bucket) and each bucket is then put in order by
+    /// insertion; a bucket with many entries (a key that recurs, equal hashes) is sorted as a whole.
     func sortedCopy() -> HashIndex {
         let n = hashes.count
-        var keys = hashes, values = offsets
-        var keys2 = [UInt64](repeating: 0, count: n), values2 = [UInt32](repeating: 0, count: n)
-        var counts = [Int](repeating: 0, count: 256)
-        for shift in stride(from: UInt64(0), to: 64, by: 8) {
-            for i in 0..<256 { counts[i] = 0 }
-            for k in keys { counts[Int((k >> shift) & 0xFF)] += 1 }
-            var total = 0
-            for i in 0..<256 {
-                let c = counts[i]
-                counts[i] = total
-                total += c
+        guard n > 1 else { return HashIndex(hashes: hashes, offsets: offsets, sorted: true) }
+        var bits = 1
+        while bits < 16 && (1 << (bits + 2)) < n { bits += 1 }
+        let shift = UInt64(64 - bits)
+        let buckets = 1 << bits
+        var starts = [Int](repeating: 0, count: buckets + 1)
+        var next = [Int](repeating: 0, count: buckets)
+        var outH = [UInt64](repeating: 0, count: n), outO = [UInt32](repeating: 0, count: n)
+        hashes.withUnsafeBufferPointer { h in
+            offsets.withUnsafeBufferPointer { o in
+                starts.withUnsafeMutableBufferPointer { start in
+                    next.withUnsafeMutableBufferPointer { cursor in
+                        outH.withUnsafeMutableBufferPointer { oh in
+                            outO.withUnsafeMutableBufferPointer { oo in
+                                for k in h { start[Int(k >> shift) + 1] += 1 }
+                                for b in 0..<buckets {
+                                    start[b + 1] += start[b]
+                                    cursor[b] = start[b]
+                                }
+                                for i in 0..<n {
+                                    let b = Int(h[i] >> shift)
+                                    let at = cursor[b]
+                                    cursor[b] = at + 1
+                                    oh[at] = h[i]
+                                    oo[at] = o[i]
+                                }
+                                for b in 0..<buckets {
+                                    HashIndex.sortRange(oh, oo, start[b], start[b + 1])
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            for i in 0..<n {
-                let b = Int((keys[i] >> shift) & 0xFF)
-                let at = counts[b]
-                counts[b] = at + 1
-                keys2[at] = keys[i]
-                values2[at] = values[i]
+        }
+        return HashIndex(hashes: outH, offsets: outO, sorted: true)
+    }
+
+    /// Puts entries `lo..<hi` in (hash, offset) order: by insertion when there are few of them.
+    private static func sortRange(_ h: UnsafeMutableBufferPointer<UInt64>, _ o: UnsafeMutableBufferPointer<UInt32>, _ lo: Int, _ hi: Int) {
+        guard hi - lo > 1 else { return }
+        if hi - lo > 32 {
+            var pairs = (lo..<hi).map { (h[$0], o[$0]) }
+            pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            for (i, p) in pairs.enumerated() {
+                h[lo + i] = p.0
+                o[lo + i] = p.1
             }
-            swap(&keys, &keys2)
-            swap(&values, &values2)
+            return
         }
-        // Equal hashes: offsets ascending.
-        var i = 0
-        while i < n {
-            var j = i + 1
-            while j < n && keys[j] == keys[i] { j += 1 }
-            if j - i > 1 { values[i..<j].sort() }
-            i = j
+        for i in (lo + 1)..<hi {
+            let kh = h[i], ko = o[i]
+            var j = i
+            while j > lo && (h[j - 1] > kh || (h[j - 1] == kh && o[j - 1] > ko)) {
+                h[j] = h[j - 1]
+                o[j] = o[j - 1]
+                j -= 1
+            }
+            h[j] = kh
+            o[j] = ko
         }
-        return HashIndex(hashes: keys, offsets: values, sorted: true)
     }
 
     /// Relative offsets whose hash equals `hash`, in increasing order.

@@ -41,6 +41,22 @@ struct TextArena {
         return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + counts[s])])) }
     }
 
+    /// Starts loading where a slot's text is.
+    @inline(__always)
+    func prefetchSlot(_ s: Int) {
+        starts.prefetch(s)
+        counts.prefetch(s)
+    }
+
+    /// Starts loading a slot's text into the cache (its first two lines: the rest streams in).
+    @inline(__always)
+    func prefetch(_ s: Int) {
+        let start = starts[s]
+        guard start >= 0 else { return }
+        bytes.prefetch(start)
+        if counts[s] > 64 { bytes.prefetch(start + 64) }
+    }
+
     /// Sets a slot's text (nil: absent).
     mutating func set(_ s: Int, _ text: UnsafeRawBufferPointer?) {
         if starts[s] >= 0 { live -= counts[s] }

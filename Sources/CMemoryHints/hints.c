@@ -1,0 +1,3 @@
+// CMemoryHints is a header of static inline functions (CMemoryHints.h); SwiftPM needs one source file
+// to build the target.
+#include "CMemoryHints.h"
