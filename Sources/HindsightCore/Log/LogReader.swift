@@ -124,6 +124,12 @@ public final class LogReader {
         return f
     }
 
+    /// Lets the kernel drop the pages mapped by reads since the last call (see
+    /// ``SegmentFile/releaseMapped()``): for callers that read here and there over a large log.
+    public func releaseMappedPages() {
+        for s in segments { s.file?.releaseMapped() }
+    }
+
     /// The position of the segment holding `offset`.
     func segmentIndex(for offset: Int64) -> Int? {
         var lo = 0, hi = segments.count - 1

@@ -49,6 +49,8 @@ final class SegmentFile {
     private(set) var mappedLength = 0
     /// Mapped bytes below this were handed back to the kernel by ``release(below:)``.
     private var releasedBelow = 0
+    /// Whether the mapping was read since ``releaseMapped()``.
+    private var touched = false
     private var window: [UInt8] = []
     private var windowStart = 0
     private static let readAhead = 64 << 10
@@ -100,10 +102,21 @@ final class SegmentFile {
         releasedBelow = end
     }
 
+    /// Lets the kernel drop every mapped page from this process, when any was read since the last
+    /// time: after reads scattered over a large log (the scrubber's time lookups). Pages of a freshly
+    /// written file are mapped in large blocks, so a few scattered reads can count hundreds of
+    /// megabytes as this process's memory; they stay in the page cache.
+    func releaseMapped() {
+        guard touched, let mapBase else { return }
+        madvise(mapBase, mappedLength, MADV_DONTNEED)
+        touched = false
+    }
+
     /// Calls `body` with the bytes `position ..< position+count`, or fewer at the end of the file.
     @inline(__always)
     func withBytes<R>(at position: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         if let mapBase, position + count <= mappedLength {
+            touched = true
             return try body(UnsafeRawBufferPointer(start: mapBase + position, count: count))
         }
         return try windowBytes(at: position, count: count, body)
