@@ -169,6 +169,13 @@ struct IDTable {
     @inline(__always)
     mutating func find(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> (found: Bool, slot: Int) {
         if (count + 1) * 2 > slots.count { grow() }
+        return try probe(hash: hash, where: body)
+    }
+
+    /// Walks the slots from where `hash` starts: the slot of an offset `body` accepts, or the empty
+    /// slot that ends the walk.
+    @inline(__always)
+    private func probe(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> (found: Bool, slot: Int) {
         let mask = self.mask
         return try slots.withUnsafeBufferPointer { s in
             var i = IDTable.slot(hash, mask)
@@ -196,14 +203,7 @@ struct IDTable {
     /// Calls `body` with each offset stored under `hash` until it returns true; whether one did.
     @inline(__always)
     func contains(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> Bool {
-        try slots.withUnsafeBufferPointer { s in
-            var i = IDTable.slot(hash, mask)
-            while s[i].offset >= 0 {
-                if s[i].hash == hash, try body(s[i].offset) { return true }
-                i = (i + 1) & mask
-            }
-            return false
-        }
+        try probe(hash: hash, where: body).found
     }
 
     private mutating func grow() {

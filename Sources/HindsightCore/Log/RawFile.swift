@@ -184,41 +184,14 @@ public enum FileSystem {
         syncDirectory(dir.isEmpty ? "/" : dir)
     }
 
-    /// Files at least this large are read in two halves at once.
-    static let splitReadBytes = 32 << 20
-
-    /// Asks for 2 MB pages for the whole 2 MB-aligned part of a fresh anonymous buffer (a hint: it
-    /// does nothing where transparent huge pages are off).
-    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-        guard let base = buffer.baseAddress else { return }
-        let huge = 2 << 20
-        let start = (Int(bitPattern: base) + huge - 1) / huge * huge
-        let end = (Int(bitPattern: base) + buffer.count) / huge * huge
-        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(p, end - start, MADV_HUGEPAGE)
-    }
-
     /// Reads a whole file (into uninitialized storage: no zero-filling first).
-    static func readAll(_ path: String, splitAt: Int = FileSystem.splitReadBytes) throws -> [UInt8] {
+    static func readAll(_ path: String) throws -> [UInt8] {
         let file = try RawFile.openForReading(path)
         let size = try file.size()
         var failure: Error?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            let whole = UnsafeMutableRawBufferPointer(buffer)
             do {
-                if size < max(2, splitAt) {
-                    count = try file.read(into: whole, at: 0)
-                    return
-                }
-                // A large file: fresh memory in 2 MB pages where the system allows it (far fewer page
-                // faults), the first half read here while the second is read on another core.
-                FileSystem.adviseHugePages(whole)
-                let half = size / 2
-                nonisolated(unsafe) let second = UnsafeMutableRawBufferPointer(rebasing: whole[half...])
-                let other = Background { Result { try file.read(into: second, at: half) } }
-                let firstCount = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: whole[..<half]), at: 0)
-                let secondCount = try other.wait().get()
-                count = firstCount < half ? firstCount : half + secondCount
+                count = try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
             } catch {
                 failure = error
                 count = 0
