@@ -37,6 +37,13 @@ func residentSplit() -> (anon: Int, file: Int) {
     return (field("RssAnon:"), field("RssFile:"))
 }
 
+/// With HB_TRACE set, `open` prints peak and current RSS after each stage to stderr.
+func trace(_ stage: String) {
+    guard getenv("HB_TRACE") != nil else { return }
+    let split = residentSplit()
+    FileHandle.standardError.write("\(stage): peak \(peakRSS()) anon \(split.anon) file \(split.file)\n".data(using: .utf8) ?? Data())
+}
+
 /// A small deterministic generator (SplitMix64), so that every run picks the same samples.
 struct SplitMix: RandomNumberGenerator {
     var state: UInt64
@@ -167,9 +174,12 @@ func open(_ options: Options) throws {
     let log = try LogReader(directory: dir)
     let rules = try log.meta.rules.map { try Rules(json: $0) } ?? Rules.mergeAll
     let data = ExplorerData(log: log, rules: rules, name: dir.split(separator: "/").last.map(String.init) ?? dir)
+    trace("data")
     var state = ExplorerState(size: size)
     _ = Explorer.update(&state, .resize(size), data)
+    trace("update")
     let frame = ExplorerView.render(state, data)
+    trace("render")
     let ms = (now() - start) * 1000
     let text = frame.plainDescription()
     let split = residentSplit()

@@ -29,9 +29,9 @@ public final class LogReader {
         var index: [IndexEntry]?
         var keys: HashIndex?
         var ids: HashIndex?
-        /// Sealed segments' sorted key and id indexes, mapped and checked once (nil: not tried yet).
-        var mappedKeys: MappedHashIndex??
-        var mappedIDs: MappedHashIndex??
+        /// Sealed segments' sorted key and id indexes, read and checked once (nil: not tried yet).
+        var sealedKeys: SealedHashIndex??
+        var sealedIDs: SealedHashIndex??
         /// Records in the segment (for sealed segments: from the next segment's base offset).
         var count: Int = 0
         /// Bytes of whole records.
@@ -124,12 +124,6 @@ public final class LogReader {
         return f
     }
 
-    /// Lets the kernel drop the pages mapped by reads since the last call (see
-    /// ``SegmentFile/releaseMapped()``): for callers that read here and there over a large log.
-    public func releaseMappedPages() {
-        for s in segments { s.file?.releaseMapped() }
-    }
-
     /// The position of the segment holding `offset`.
     func segmentIndex(for offset: Int64) -> Int? {
         var lo = 0, hi = segments.count - 1
@@ -183,7 +177,7 @@ public final class LogReader {
         var rel: Int64 = 0
         var lastEntryPosition = -SparseIndex.interval
         while position < size {
-            let frame: (Int, Int64)? = try f.withView(at: position, expectedOffset: s.base + rel, limit: size, verifyChecksum: false) { d in
+            let frame: (Int, Int64)? = try f.withView(at: position, expectedOffset: s.base + rel, limit: size, verifyChecksum: false, scan: true) { d in
                 if case .record(let v) = d { return (v.size, v.eventTime) } else { return nil }
             }
             guard let (recordSize, eventTime) = frame else { break }
@@ -257,7 +251,7 @@ public final class LogReader {
         var damage: LogTail?
         tail = .clean
         scan: while position < size {
-            let decoded = try f.decode(at: position, expectedOffset: s.base + rel, limit: size)
+            let decoded = try f.decode(at: position, expectedOffset: s.base + rel, limit: size, scan: true)
             switch decoded {
             case .record(let r, let recordSize):
                 maxTime = max(maxTime, r.eventTime.microseconds)
@@ -406,7 +400,7 @@ public final class LogReader {
             let segmentEnd = min(stop, s.base + Int64(s.count))
             var nextRelease = position + releaseEvery
             while offset < segmentEnd {
-                let (size, goOn): (Int, Bool) = try f.withView(at: position, expectedOffset: offset, limit: limit, verifyChecksum: verifyChecksum) { decoded in
+                let (size, goOn): (Int, Bool) = try f.withView(at: position, expectedOffset: offset, limit: limit, verifyChecksum: verifyChecksum, scan: true) { decoded in
                     guard case .record(let view) = decoded else { return (0, true) }
                     return (view.size, try body(view))
                 }
@@ -534,7 +528,7 @@ public final class LogReader {
 
     private func offsets(matching value: String, ids: Bool) throws -> [Int64] {
         let h = HashIndex.hash(value)
-        mapIndexes(ids: ids)
+        loadSealedIndexes(ids: ids)
         var out: [Int64] = []
         var value = value
         try value.withUTF8 { utf8 in
@@ -550,13 +544,13 @@ public final class LogReader {
         return out
     }
 
-    /// Maps and checks the sealed segments' key (or id) index files not looked at yet, on both cores
-    /// when there are several (each file is checked whole: see ``MappedHashIndex``).
-    private func mapIndexes(ids: Bool) {
-        let sealed = segments.dropLast().filter { (ids ? $0.mappedIDs : $0.mappedKeys) == nil && (ids ? $0.ids : $0.keys) == nil }
+    /// Reads and checks the sealed segments' key (or id) index files not looked at yet, on both cores
+    /// when there are several (each file is checked whole: see ``SealedHashIndex``).
+    private func loadSealedIndexes(ids: Bool) {
+        let sealed = segments.dropLast().filter { (ids ? $0.sealedIDs : $0.sealedKeys) == nil && (ids ? $0.ids : $0.keys) == nil }
         guard sealed.count >= 4 else { return }
         final class Slots: @unchecked Sendable {
-            var mapped: [MappedHashIndex?]
+            var mapped: [SealedHashIndex?]
             init(_ n: Int) { mapped = Array(repeating: nil, count: n) }
         }
         let jobs = sealed.map { (path: ids ? $0.files.ids : $0.files.keys, count: $0.count) }
@@ -565,12 +559,12 @@ public final class LogReader {
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             // Each part fills its own slots (every `parts`-th file).
             for k in stride(from: part, to: jobs.count, by: parts) {
-                let mapped = MappedHashIndex(path: jobs[k].path, count: jobs[k].count)
-                slots.mapped[k] = mapped
+                let index = SealedHashIndex(path: jobs[k].path, count: jobs[k].count)
+                slots.mapped[k] = index
             }
         }
         for (k, s) in sealed.enumerated() {
-            if ids { s.mappedIDs = .some(slots.mapped[k]) } else { s.mappedKeys = .some(slots.mapped[k]) }
+            if ids { s.sealedIDs = .some(slots.mapped[k]) } else { s.sealedKeys = .some(slots.mapped[k]) }
         }
     }
 
@@ -579,14 +573,14 @@ public final class LogReader {
         let s = segments[i]
         if let cached = ids ? s.ids : s.keys { return cached.lookup(hash) }
         if s !== segments.last {
-            let mapped: MappedHashIndex?
-            if let known = ids ? s.mappedIDs : s.mappedKeys {
+            let mapped: SealedHashIndex?
+            if let known = ids ? s.sealedIDs : s.sealedKeys {
                 mapped = known
             } else {
-                mapped = MappedHashIndex(path: ids ? s.files.ids : s.files.keys, count: s.count)
-                if ids { s.mappedIDs = .some(mapped) } else { s.mappedKeys = .some(mapped) }
+                mapped = SealedHashIndex(path: ids ? s.files.ids : s.files.keys, count: s.count)
+                if ids { s.sealedIDs = .some(mapped) } else { s.sealedKeys = .some(mapped) }
             }
-            if let mapped { return mapped.lookup(hash) }
+            if let mapped { return try mapped.lookup(hash) }
         }
         return try hashIndex(i, ids: ids).lookup(hash)
     }

@@ -35,10 +35,14 @@ struct SegmentFiles: Sendable {
 
 /// Reads whole records of one segment file at byte positions.
 ///
-/// The bytes known to hold whole records are memory-mapped (a sealed segment never changes, and a
-/// writer only ever appends to the active one or cuts a torn tail beyond its whole records), so a
-/// random read costs no system call and no copy. Bytes beyond the mapping (an active segment's tail
-/// that is still being scanned) are read with `pread` into a small window.
+/// Two ways in. Scans (`scan: true`: replays, exports, index rebuilds) read the bytes known to hold
+/// whole records through a memory mapping (a sealed segment never changes, and a writer only ever
+/// appends to the active one or cuts a torn tail beyond its whole records): no system call and no
+/// copy per record, and the scan hands pages back as it goes. Every other read (a record here, a
+/// key's versions there, a time lookup) copies a small window with `pread`. Mapping those cost more
+/// than it saved: the kernel maps a freshly written file's page cache in large blocks on each fault,
+/// and all of them count as this process's memory (the explorer's first frame on a 10M-event log
+/// mapped 300 MB for one record's hundred versions).
 ///
 /// Not thread-safe: each reader (and each thread) uses its own.
 final class SegmentFile {
@@ -49,11 +53,14 @@ final class SegmentFile {
     private(set) var mappedLength = 0
     /// Mapped bytes below this were handed back to the kernel by ``release(below:)``.
     private var releasedBelow = 0
-    /// Whether the mapping was read since ``releaseMapped()``.
-    private var touched = false
     private var window: [UInt8] = []
+    /// Bytes of `window` that hold the file's bytes from `windowStart`.
+    private var windowLength = 0
     private var windowStart = 0
-    private static let readAhead = 64 << 10
+    /// How much a window read takes: a scan past the mapping reads further ahead than a point read
+    /// (one sparse-index interval of frames plus the record fits in a point read's window).
+    private static let scanReadAhead = 64 << 10
+    private static let pointReadAhead = 16 << 10
     private static let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
 
     init(files: SegmentFiles) throws {
@@ -67,8 +74,8 @@ final class SegmentFile {
 
     var base: Int64 { files.base }
 
-    /// Maps the first `length` bytes of the file (no-op when they are mapped already). Only bytes that
-    /// hold whole records may be mapped: they are never cut while the mapping lives.
+    /// Maps the first `length` bytes of the file for scans (no-op when they are mapped already). Only
+    /// bytes that hold whole records may be mapped: they are never cut while the mapping lives.
     func map(upTo length: Int) {
         guard length > mappedLength else { return }
         if let mapBase { munmap(mapBase, mappedLength) }
@@ -76,19 +83,15 @@ final class SegmentFile {
         mappedLength = 0
         releasedBelow = 0
         guard let p = mmap(nil, length, PROT_READ, MAP_SHARED, file.fd, 0), p != MAP_FAILED else { return }
-        // Reads land here and there (a page of the list, a record's versions). Without this, the kernel
-        // maps large page-cache blocks on each fault and all of them count as this process's memory:
-        // the explorer opening a 10M-event log showed 350-500 MB resident, ~125 MB with it.
         madvise(p, length, MADV_NOHUGEPAGE)
         mapBase = p
         mappedLength = length
-        window.removeAll(keepingCapacity: false)
-        windowStart = 0
+        invalidate()
     }
 
-    /// Forgets buffered bytes beyond the mapping (after the file changed under us).
+    /// Forgets buffered bytes (after the file changed under us).
     func invalidate() {
-        window.removeAll(keepingCapacity: true)
+        windowLength = 0
         windowStart = 0
     }
 
@@ -102,44 +105,41 @@ final class SegmentFile {
         releasedBelow = end
     }
 
-    /// Lets the kernel drop every mapped page from this process, when any was read since the last
-    /// time: after reads scattered over a large log (the scrubber's time lookups). Pages of a freshly
-    /// written file are mapped in large blocks, so a few scattered reads can count hundreds of
-    /// megabytes as this process's memory; they stay in the page cache.
-    func releaseMapped() {
-        guard touched, let mapBase else { return }
-        madvise(mapBase, mappedLength, MADV_DONTNEED)
-        touched = false
-    }
-
-    /// Calls `body` with the bytes `position ..< position+count`, or fewer at the end of the file.
+    /// Calls `body` with the bytes `position ..< position+count`, or fewer at the end of the file:
+    /// from the mapping for a scan, else (and past the mapping) from a window read with `pread`.
     @inline(__always)
-    func withBytes<R>(at position: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        if let mapBase, position + count <= mappedLength {
-            touched = true
+    func withBytes<R>(at position: Int, count: Int, scan: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if scan, let mapBase, position + count <= mappedLength {
             return try body(UnsafeRawBufferPointer(start: mapBase + position, count: count))
         }
-        return try windowBytes(at: position, count: count, body)
+        return try windowBytes(at: position, count: count, readAhead: scan ? SegmentFile.scanReadAhead : SegmentFile.pointReadAhead, body)
     }
 
-    private func windowBytes<R>(at position: Int, count: Int, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
-        if position < windowStart || position + count > windowStart + window.count {
-            let want = max(count, SegmentFile.readAhead)
-            if window.count != want { window = [UInt8](repeating: 0, count: want) }
-            let n = try window.withUnsafeMutableBytes { (buf) throws -> Int in try file.read(into: buf, at: position) }
-            if n < window.count { window.removeLast(window.count - n) }
+    private func windowBytes<R>(at position: Int, count: Int, readAhead: Int,
+                                _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        if position < windowStart || position + count > windowStart + windowLength {
+            let want = max(count, readAhead)
+            // Grown for a large record, the buffer shrinks back on the next ordinary read.
+            if window.count < want || (window.count > SegmentFile.scanReadAhead && want <= SegmentFile.scanReadAhead) {
+                window = [UInt8](repeating: 0, count: want)
+            }
+            windowLength = 0
+            let n = try window.withUnsafeMutableBytes { (buf) throws -> Int in
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buf[0..<want]), at: position)
+            }
             windowStart = position
+            windowLength = n
         }
         let start = position - windowStart
-        let end = min(window.count, start + count)
+        let end = min(windowLength, start + count)
         return try window.withUnsafeBytes { (raw) throws -> R in
             try body(UnsafeRawBufferPointer(rebasing: raw[start..<max(start, end)]))
         }
     }
 
     /// Decodes the record at `position`; `limit` is the end of the readable bytes.
-    func decode(at position: Int, expectedOffset: Int64?, limit: Int, verifyChecksum: Bool = true) throws -> RecordFormat.Decoded {
-        try withView(at: position, expectedOffset: expectedOffset, limit: limit, verifyChecksum: verifyChecksum) { decoded in
+    func decode(at position: Int, expectedOffset: Int64?, limit: Int, verifyChecksum: Bool = true, scan: Bool = false) throws -> RecordFormat.Decoded {
+        try withView(at: position, expectedOffset: expectedOffset, limit: limit, verifyChecksum: verifyChecksum, scan: scan) { decoded in
             switch decoded {
             case .record(let view): return .record(view.record(), size: view.size)
             case .incomplete(let size): return .incomplete(size: size)
@@ -152,24 +152,24 @@ final class SegmentFile {
     /// Decodes the record at `position` in place and calls `body` with what was found (a view valid
     /// only inside `body`); `limit` is the end of the readable bytes.
     @inline(__always)
-    func withView<R>(at position: Int, expectedOffset: Int64?, limit: Int, verifyChecksum: Bool = true,
+    func withView<R>(at position: Int, expectedOffset: Int64?, limit: Int, verifyChecksum: Bool = true, scan: Bool = false,
                      _ body: (RecordFormat.DecodedView) throws -> R) throws -> R {
         let available = limit - position
         if available <= 0 { return try body(.incomplete(size: RecordFormat.minimumRecordSize)) }
-        let size: Int = try withBytes(at: position, count: min(4, available)) { raw in
+        let size: Int = try withBytes(at: position, count: min(4, available), scan: scan) { raw in
             RecordFormat.frameSize(raw) ?? 0
         }
         let count = size == 0 || size > available ? min(available, RecordFormat.minimumRecordSize) : size
-        return try withBytes(at: position, count: count) { raw in
+        return try withBytes(at: position, count: count, scan: scan) { raw in
             try body(RecordFormat.decodeView(raw, expectedOffset: expectedOffset, verifyChecksum: verifyChecksum))
         }
     }
 
     /// The size of the record framed at `position` (length field only), if plausible and within `limit`.
     @inline(__always)
-    func frameSize(at position: Int, limit: Int) throws -> Int? {
+    func frameSize(at position: Int, limit: Int, scan: Bool = false) throws -> Int? {
         guard limit - position >= 4 else { return nil }
-        let size = try withBytes(at: position, count: 4) { raw in RecordFormat.frameSize(raw) }
+        let size = try withBytes(at: position, count: 4, scan: scan) { raw in RecordFormat.frameSize(raw) }
         guard let size, position + size <= limit else { return nil }
         return size
     }

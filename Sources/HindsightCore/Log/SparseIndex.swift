@@ -303,49 +303,46 @@ struct HashIndex: Sendable {
     }
 }
 
-/// A sealed segment's sorted key or id index, read in place from a memory mapping: looking up a hash
-/// touches a few pages instead of loading the whole file (a 10M-record log has ~120 MB of them).
+/// A sealed segment's sorted key or id index, read from its file a block at a time: looking up a hash
+/// reads the one block (or the few) its entries can be in, found through the first hash of every
+/// block, kept in memory (a 10M-record log has ~120 MB of these files and ~0.5 MB of block hashes).
+/// Reading rather than mapping keeps the process small: the kernel maps a freshly written file's page
+/// cache in large blocks on each fault, and a lookup's binary search over 31 mapped files counted
+/// 120 MB as this process's memory.
 ///
-/// The file is checked once when mapped (header, size, entries sorted by (hash, offset) and within the
-/// segment), then its pages are handed back; a file that fails is not used (the caller rebuilds the
+/// The file is checked once, whole (header, size, CRC, or for a file without one: entries sorted by
+/// (hash, offset) and within the segment); a file that fails is not used (the caller rebuilds the
 /// index from the records). A match is still only a candidate that the caller confirms.
-final class MappedHashIndex: @unchecked Sendable {
-    private let base: UnsafeRawPointer
-    private let length: Int
+final class SealedHashIndex: @unchecked Sendable {
+    private let path: String
     let count: Int
+    /// The hash of entry `k * blockEntries`, for each block `k`.
+    private let blockFirstHashes: [UInt64]
+    static let blockEntries = 256
 
-    /// Maps and checks the sorted index at `path` for a segment of `count` records; nil when it is
+    /// Reads and checks the sorted index at `path` for a segment of `count` records; nil when it is
     /// missing, unsorted, or does not cover exactly `count` records.
     init?(path: String, count: Int) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { return nil }
-        let size = Int(st.st_size)
-        guard size >= HashIndex.headerSize + count * HashIndex.entrySize, size > 0 else { return nil }
-        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else { return nil }
-        let raw = UnsafeRawBufferPointer(start: p, count: size)
-        let header = Array(raw[0..<4])
-        let stored = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-        var ok = header == HashIndex.magic && raw[4] == 1 && raw[5] & 1 == 1 && stored == count
-        // A file with a CRC is trusted when it holds (the writer wrote it sorted, and every candidate a
-        // lookup gives is confirmed against its record); one without (written before indexes had CRCs)
-        // must be in order.
-        if ok, count > 0, let entries = raw.baseAddress?.advanced(by: HashIndex.headerSize) {
-            ok = raw[5] & 2 != 0 ? HashIndex.checksumHolds(raw, count: count) : MappedHashIndex.isOrdered(entries, count: count)
+        guard let bytes = try? FileSystem.readAll(path) else { return nil }
+        let firsts: [UInt64]? = bytes.withUnsafeBytes { raw in
+            guard raw.count >= HashIndex.headerSize + count * HashIndex.entrySize, raw.count > 0 else { return nil }
+            let stored = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+            guard Array(raw[0..<4]) == HashIndex.magic, raw[4] == 1, raw[5] & 1 == 1, stored == count else { return nil }
+            guard count > 0, let entries = raw.baseAddress?.advanced(by: HashIndex.headerSize) else { return count == 0 ? [] : nil }
+            // A file with a CRC is trusted when it holds (the writer wrote it sorted, and every candidate a
+            // lookup gives is confirmed against its record); one without (written before indexes had CRCs)
+            // must be in order.
+            let ok = raw[5] & 2 != 0 ? HashIndex.checksumHolds(raw, count: count) : SealedHashIndex.isOrdered(entries, count: count)
+            guard ok else { return nil }
+            return stride(from: 0, to: count, by: SealedHashIndex.blockEntries).map {
+                UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: $0 * HashIndex.entrySize, as: UInt64.self))
+            }
         }
-        guard ok else {
-            munmap(p, size)
-            return nil
-        }
-        madvise(p, size, MADV_DONTNEED)
-        self.base = UnsafeRawPointer(p)
-        self.length = size
+        guard let firsts else { return nil }
+        self.path = path
         self.count = count
+        self.blockFirstHashes = firsts
     }
-
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
 
     /// Whether `count` (> 0) entries (u64 hash, u32 relative offset) are in strictly ascending
     /// (hash, offset) order with every offset below `count`.
@@ -365,21 +362,40 @@ final class MappedHashIndex: @unchecked Sendable {
         return true
     }
 
-    @inline(__always) private func hash(at i: Int) -> UInt64 {
-        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: HashIndex.headerSize + i * HashIndex.entrySize, as: UInt64.self))
-    }
-
-    /// Relative offsets whose hash equals `hash`, ascending (binary search).
-    func lookup(_ hash: UInt64) -> [UInt32] {
-        var lo = 0, hi = count
+    /// Relative offsets whose hash equals `hash`, ascending: the entries from the last block whose first
+    /// hash is below `hash` (a run of equal hashes may start at its end) up to the first larger hash.
+    func lookup(_ hash: UInt64) throws -> [UInt32] {
+        var lo = 0, hi = blockFirstHashes.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if self.hash(at: mid) < hash { lo = mid + 1 } else { hi = mid }
+            if blockFirstHashes[mid] < hash { lo = mid + 1 } else { hi = mid }
         }
+        var block = max(0, lo - 1)
+        // No block starts at or below `hash`'s run: nothing to read.
+        if blockFirstHashes.isEmpty || (lo == 0 && blockFirstHashes[0] > hash) { return [] }
+        let file = try RawFile.openForReading(path)
+        let blockBytes = SealedHashIndex.blockEntries * HashIndex.entrySize
+        var buffer = [UInt8](repeating: 0, count: blockBytes)
         var out: [UInt32] = []
-        while lo < count && self.hash(at: lo) == hash {
-            out.append(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: HashIndex.headerSize + lo * HashIndex.entrySize + 8, as: UInt32.self)))
-            lo += 1
+        while block < blockFirstHashes.count {
+            let first = block * SealedHashIndex.blockEntries
+            let entries = min(SealedHashIndex.blockEntries, count - first)
+            let done: Bool = try buffer.withUnsafeMutableBytes { raw in
+                let want = entries * HashIndex.entrySize
+                let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]), at: HashIndex.headerSize + first * HashIndex.entrySize)
+                guard n == want else {
+                    throw HindsightError(.corrupt, "\(path): the index file was cut short since it was checked", hint: "run hindsight verify on the log")
+                }
+                for k in 0..<entries {
+                    let h = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * HashIndex.entrySize, as: UInt64.self))
+                    if h < hash { continue }
+                    if h > hash { return true }
+                    out.append(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * HashIndex.entrySize + 8, as: UInt32.self)))
+                }
+                return false
+            }
+            if done { break }
+            block += 1
         }
         return out
     }

@@ -12,7 +12,7 @@ extension SegmentFile {
         var p = position + 1
         while p + RecordFormat.minimumRecordSize <= size {
             let count = min(size - p, chunk + header)
-            let candidate: Int? = try withBytes(at: p, count: count) { raw in
+            let candidate: Int? = try withBytes(at: p, count: count, scan: true) { raw in
                 guard raw.count >= header else { return nil }
                 var q = 0
                 while q + header <= raw.count && q < chunk {

@@ -50,10 +50,10 @@ public enum Verifier {
             }
             var position = 0
             while position < size {
-                let decoded = try segment.decode(at: position, expectedOffset: expected, limit: size)
+                let decoded = try segment.decode(at: position, expectedOffset: expected, limit: size, scan: true)
                 switch decoded {
                 case .record(let r, let recordSize):
-                    let ok: Bool = try segment.withBytes(at: position, count: recordSize) { raw in
+                    let ok: Bool = try segment.withBytes(at: position, count: recordSize, scan: true) { raw in
                         RecordFormat.chainHash(previous: previous, body: RecordFormat.hashedBody(raw)) == r.hash
                     }
                     if !ok {

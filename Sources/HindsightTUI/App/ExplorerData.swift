@@ -120,8 +120,6 @@ public final class ExplorerData {
                 let end = c == width - 1 ? count - 1 : offset(atTime: (columnStartTime(c + 1, width: width) ?? 0) - 1)
                 data[c] = Int(max(0, end - previous))
                 previous = max(previous, end)
-                // Each lookup reads a few records somewhere in the log: hand their pages back as it goes.
-                log.releaseMappedPages()
             }
         } else {
             for c in 0..<width {

@@ -151,23 +151,6 @@ struct LogWriteReadTests {
         }
     }
 
-    @Test func readsAfterMappedPagesAreHandedBackAreTheSame() throws {
-        let dir = TempDir()
-        let path = dir.file("log")
-        let writer = try LogWriter(directory: path, create: true, segmentBytes: 3000, clock: StepClock().clock)
-        _ = try writer.append(Drafts.random(count: 200, keys: 7, seed: 5, payloadBytes: 80))
-        writer.close()
-        let reader = try LogReader(directory: path)
-        let before = try reader.records(0..<reader.count)
-        #expect(reader.segments.count > 3)
-        for o in stride(from: Int64(199), through: 0, by: -13) {
-            reader.releaseMappedPages()
-            #expect(try reader.record(at: o) == before[Int(o)])
-        }
-        reader.releaseMappedPages()
-        #expect(try reader.records(0..<reader.count) == before)
-    }
-
     @Test func timeLookupEqualsRunningMaxScan() async throws {
         await propertyCheck(count: 20, input: Gen.int(in: 1...1_000_000)) { seed in
             let dir = TempDir()
