@@ -1,7 +1,7 @@
 // In-process measurements for Benchmarks/run.sh: each subcommand opens a log, measures one thing and
 // prints one JSON object on stdout. Build it in release mode (run.sh does).
 //
-//   hindsight-bench states    --log DIR [--samples 20] [--seed 1]   all records' state at random offsets
+//   hindsight-bench states    --log DIR [--samples 20] [--tree-samples N] [--seed 1]   all records' state at random offsets (as trees, then as text)
 //   hindsight-bench record    --log DIR [--samples 100] [--seed 1]  one record's state at random offsets
 //   hindsight-bench open      --log DIR [--width 120 --height 40]   time to the explorer's first frame, peak RSS
 //   hindsight-bench keys      --log DIR [--keys 400] [--seed 1]     explorer keypress-to-frame (update + render)
@@ -109,7 +109,7 @@ func states(_ options: Options) throws {
     var rng = SplitMix(state: UInt64(options.int("seed", 1)))
     var times: [Double] = []
     var keys = 0
-    for _ in 0..<options.int("samples", 20) {
+    for _ in 0..<options.int("tree-samples", options.int("samples", 20)) {
         let offset = Int64.random(in: 0..<log.count, using: &rng)
         let replayer = Replayer(log: log, rules: rules)
         let start = now()
