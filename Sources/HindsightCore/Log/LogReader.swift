@@ -94,6 +94,8 @@ public final class LogReader {
                     s.keys = nil
                     s.ids = nil
                     s.index = nil
+                    // Bytes read past its old end may have been a torn tail since cut and rewritten.
+                    s.file?.invalidate()
                 }
                 s.count = count
                 if let f = try? segmentFile(s), let size = try? f.file.size(), size > s.validSize {
