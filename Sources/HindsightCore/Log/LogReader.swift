@@ -119,7 +119,7 @@ public final class LogReader {
         let f = try SegmentFile(files: s.files)
         s.file = f
         if s !== segments.last {
-            // A sealed segment never changes: all of it is mapped.
+            // A sealed segment never changes: all of it is mapped (for scans).
             if s.validSize == 0 { s.validSize = try f.file.size() }
             f.map(upTo: s.validSize)
         }
@@ -552,8 +552,8 @@ public final class LogReader {
         let sealed = segments.dropLast().filter { (ids ? $0.sealedIDs : $0.sealedKeys) == nil && (ids ? $0.ids : $0.keys) == nil }
         guard sealed.count >= 4 else { return }
         final class Slots: @unchecked Sendable {
-            var mapped: [SealedHashIndex?]
-            init(_ n: Int) { mapped = Array(repeating: nil, count: n) }
+            var indexes: [SealedHashIndex?]
+            init(_ n: Int) { indexes = Array(repeating: nil, count: n) }
         }
         let jobs = sealed.map { (path: ids ? $0.files.ids : $0.files.keys, count: $0.count) }
         let slots = Slots(jobs.count)
@@ -562,11 +562,11 @@ public final class LogReader {
             // Each part fills its own slots (every `parts`-th file).
             for k in stride(from: part, to: jobs.count, by: parts) {
                 let index = SealedHashIndex(path: jobs[k].path, count: jobs[k].count)
-                slots.mapped[k] = index
+                slots.indexes[k] = index
             }
         }
         for (k, s) in sealed.enumerated() {
-            if ids { s.sealedIDs = .some(slots.mapped[k]) } else { s.sealedKeys = .some(slots.mapped[k]) }
+            if ids { s.sealedIDs = .some(slots.indexes[k]) } else { s.sealedKeys = .some(slots.indexes[k]) }
         }
     }
 
@@ -575,14 +575,14 @@ public final class LogReader {
         let s = segments[i]
         if let cached = ids ? s.ids : s.keys { return cached.lookup(hash) }
         if s !== segments.last {
-            let mapped: SealedHashIndex?
+            let sealed: SealedHashIndex?
             if let known = ids ? s.sealedIDs : s.sealedKeys {
-                mapped = known
+                sealed = known
             } else {
-                mapped = SealedHashIndex(path: ids ? s.files.ids : s.files.keys, count: s.count)
-                if ids { s.sealedIDs = .some(mapped) } else { s.sealedKeys = .some(mapped) }
+                sealed = SealedHashIndex(path: ids ? s.files.ids : s.files.keys, count: s.count)
+                if ids { s.sealedIDs = .some(sealed) } else { s.sealedKeys = .some(sealed) }
             }
-            if let mapped { return try mapped.lookup(hash) }
+            if let sealed { return try sealed.lookup(hash) }
         }
         return try hashIndex(i, ids: ids).lookup(hash)
     }

@@ -373,6 +373,8 @@ final class SealedHashIndex: @unchecked Sendable {
         var block = max(0, lo - 1)
         // No block starts at or below `hash`'s run: nothing to read.
         if blockFirstHashes.isEmpty || (lo == 0 && blockFirstHashes[0] > hash) { return [] }
+        // Opened per lookup: holding a descriptor per index would run into the open-file limit on a
+        // log of hundreds of segments.
         let file = try RawFile.openForReading(path)
         let blockBytes = SealedHashIndex.blockEntries * HashIndex.entrySize
         var buffer = [UInt8](repeating: 0, count: blockBytes)
