@@ -546,8 +546,8 @@ public final class LogReader {
         return out
     }
 
-    /// Reads and checks the sealed segments' key (or id) index files not looked at yet, on both cores
-    /// when there are several (each file is checked whole: see ``SealedHashIndex``).
+    /// Opens and checks the sealed segments' key (or id) index files not looked at yet, on both cores
+    /// when there are several (a file without a block directory is checked whole: see ``SealedHashIndex``).
     private func loadSealedIndexes(ids: Bool) {
         let sealed = segments.dropLast().filter { (ids ? $0.sealedIDs : $0.sealedKeys) == nil && (ids ? $0.ids : $0.keys) == nil }
         guard sealed.count >= 4 else { return }
@@ -582,7 +582,11 @@ public final class LogReader {
                 sealed = SealedHashIndex(path: ids ? s.files.ids : s.files.keys, count: s.count)
                 if ids { s.sealedIDs = .some(sealed) } else { s.sealedKeys = .some(sealed) }
             }
-            if let sealed { return try sealed.lookup(hash) }
+            if let sealed {
+                if let found = try sealed.lookup(hash) { return found }
+                // The file changed since it was opened: stop using it (the records give the index).
+                if ids { s.sealedIDs = .some(nil) } else { s.sealedKeys = .some(nil) }
+            }
         }
         return try hashIndex(i, ids: ids).lookup(hash)
     }

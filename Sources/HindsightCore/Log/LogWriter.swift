@@ -267,7 +267,7 @@ public final class LogWriter {
     }
 
     private static func entriesCRC(_ index: HashIndex) -> UInt32 {
-        index.encode().withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[HashIndex.headerSize...])) }
+        index.encode().withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[HashIndex.headerSize..<(HashIndex.headerSize + index.count * HashIndex.entrySize)])) }
     }
 
     /// An active segment's hash indexes in offset order (a segment sealed and then extended is rare: a crash mid-roll).

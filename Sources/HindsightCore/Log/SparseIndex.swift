@@ -226,25 +226,57 @@ struct HashIndex: Sendable {
         return out
     }
 
+    /// The file's bytes: header, entries and, for a sorted index, the block directory after them.
     func encode() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(HashIndex.headerSize + count * HashIndex.entrySize)
+        let blocks = sorted ? HashIndex.blockCount(count) : 0
+        out.reserveCapacity(HashIndex.headerSize + count * HashIndex.entrySize + (sorted ? HashIndex.directorySize(blocks: blocks) : 0))
         out.append(contentsOf: repeatElement(0, count: HashIndex.headerSize))
         for i in 0..<count {
             RecordFormat.appendLE(hashes[i], &out)
             RecordFormat.appendLE(offsets[i], &out)
         }
         let crc = out.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[HashIndex.headerSize...])) }
+        if sorted {
+            let directory = out.withUnsafeBytes { HashIndex.directory(UnsafeRawBufferPointer(rebasing: $0[HashIndex.headerSize...]), count: count) }
+            out.append(contentsOf: directory)
+        }
         out.replaceSubrange(0..<HashIndex.headerSize, with: HashIndex.header(count: count, sorted: sorted, crc: crc))
         return out
     }
 
+    /// Entries per block of a sorted index's directory.
+    static let blockEntries = 256
+    /// Header flag bit: a sorted index with a block directory after its entries.
+    static let directoryFlag: UInt8 = 4
+
+    static func blockCount(_ count: Int) -> Int { (count + blockEntries - 1) / blockEntries }
+    static func directorySize(blocks: Int) -> Int { blocks * 12 + 4 }
+
+    /// The block directory of `count` sorted entries: for each block of ``blockEntries`` entries, the
+    /// hash of its first entry (u64) and the CRC-32 of its bytes (u32); then the CRC-32 of all that.
+    /// A reader keeps the directory in memory and checks only the blocks it reads.
+    static func directory(_ entries: UnsafeRawBufferPointer, count: Int) -> [UInt8] {
+        let blocks = blockCount(count)
+        var out: [UInt8] = []
+        out.reserveCapacity(directorySize(blocks: blocks))
+        for b in 0..<blocks {
+            let first = b * blockEntries * entrySize
+            let end = min(count, (b + 1) * blockEntries) * entrySize
+            RecordFormat.appendLE(UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: first, as: UInt64.self)), &out)
+            RecordFormat.appendLE(CRC32.checksum(UnsafeRawBufferPointer(rebasing: entries[first..<end])), &out)
+        }
+        let crc = out.withUnsafeBytes { CRC32.checksum($0) }
+        RecordFormat.appendLE(crc, &out)
+        return out
+    }
+
     /// The header bytes for an index of `count` entries whose bytes have CRC-32 `crc` (an unsorted one's
-    /// is rewritten as entries are appended).
+    /// is rewritten as entries are appended). A sorted one is written with its block directory.
     static func header(count: Int, sorted: Bool, crc: UInt32) -> [UInt8] {
         var out: [UInt8] = magic
         out.append(1)
-        out.append((sorted ? 1 : 0) | 2)
+        out.append((sorted ? 1 | directoryFlag : 0) | 2)
         RecordFormat.appendLE(UInt16(0), &out)
         RecordFormat.appendLE(UInt32(count), &out)
         RecordFormat.appendLE(crc, &out)
@@ -266,6 +298,12 @@ struct HashIndex: Sendable {
             let sorted = raw[5] & 1 == 1
             let count = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
             guard headerSize + count * entrySize <= raw.count, checksumHolds(raw, count: count) else { return nil }
+            if raw[5] & directoryFlag != 0 {
+                // The directory must be the one these entries give (a reader trusts it to find blocks).
+                let entriesEnd = headerSize + count * entrySize
+                let expected = directory(UnsafeRawBufferPointer(rebasing: raw[headerSize..<entriesEnd]), count: count)
+                guard sorted, raw.count == entriesEnd + expected.count, raw[entriesEnd...].elementsEqual(expected) else { return nil }
+            }
             var index = HashIndex(sorted: sorted)
             index.hashes.reserveCapacity(count)
             index.offsets.reserveCapacity(count)
@@ -310,38 +348,72 @@ struct HashIndex: Sendable {
 /// cache in large blocks on each fault, and a lookup's binary search over 31 mapped files counted
 /// 120 MB as this process's memory.
 ///
-/// The file is checked once, whole (header, size, CRC, or for a file without one: entries sorted by
-/// (hash, offset) and within the segment); a file that fails is not used (the caller rebuilds the
-/// index from the records). A match is still only a candidate that the caller confirms.
+/// A file with a block directory (``HashIndex/directory(_:count:)``) is opened by reading its header
+/// and directory alone; each block's CRC is checked when the block is read, so a process that looks
+/// one key up reads a few kilobytes, not the whole file. A file without one (written before
+/// directories) is checked once, whole: its CRC, or for a file without one, that its entries are in
+/// order and within the segment. A file that fails is not used (the caller rebuilds the index from the
+/// records). A match is still only a candidate that the caller confirms.
 final class SealedHashIndex: @unchecked Sendable {
     private let path: String
     let count: Int
     /// The hash of entry `k * blockEntries`, for each block `k`.
     private let blockFirstHashes: [UInt64]
-    static let blockEntries = 256
+    /// Each block's CRC-32, when the file has a directory (nil: the file was checked whole).
+    private let blockCRCs: [UInt32]?
+    static let blockEntries = HashIndex.blockEntries
 
-    /// Reads and checks the sorted index at `path` for a segment of `count` records; nil when it is
-    /// missing, unsorted, or does not cover exactly `count` records.
+    /// Opens and checks the sorted index at `path` for a segment of `count` records; nil when it is
+    /// missing, unsorted, damaged, or does not cover exactly `count` records.
     init?(path: String, count: Int) {
-        guard let bytes = try? FileSystem.readAll(path) else { return nil }
-        let firsts: [UInt64]? = bytes.withUnsafeBytes { raw in
-            guard raw.count >= HashIndex.headerSize + count * HashIndex.entrySize, raw.count > 0 else { return nil }
-            let stored = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-            guard Array(raw[0..<4]) == HashIndex.magic, raw[4] == 1, raw[5] & 1 == 1, stored == count else { return nil }
-            guard count > 0, let entries = raw.baseAddress?.advanced(by: HashIndex.headerSize) else { return count == 0 ? [] : nil }
-            // A file with a CRC is trusted when it holds (the writer wrote it sorted, and every candidate a
-            // lookup gives is confirmed against its record); one without (written before indexes had CRCs)
-            // must be in order.
-            let ok = raw[5] & 2 != 0 ? HashIndex.checksumHolds(raw, count: count) : SealedHashIndex.isOrdered(entries, count: count)
-            guard ok else { return nil }
-            return stride(from: 0, to: count, by: SealedHashIndex.blockEntries).map {
-                UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: $0 * HashIndex.entrySize, as: UInt64.self))
+        guard let file = try? RawFile.openForReading(path), let header = try? file.read(0..<HashIndex.headerSize),
+            header.count == HashIndex.headerSize, Array(header[0..<4]) == HashIndex.magic, header[4] == 1, header[5] & 1 == 1,
+            header.withUnsafeBytes({ Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))) }) == count
+        else { return nil }
+        let entriesEnd = HashIndex.headerSize + count * HashIndex.entrySize
+        let blocks = HashIndex.blockCount(count)
+        if header[5] & HashIndex.directoryFlag != 0 {
+            let size = HashIndex.directorySize(blocks: blocks)
+            guard (try? file.size()) == entriesEnd + size, let bytes = try? file.read(entriesEnd..<(entriesEnd + size)), bytes.count == size
+            else { return nil }
+            let parsed: ([UInt64], [UInt32])? = bytes.withUnsafeBytes { raw in
+                let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: size - 4, as: UInt32.self))
+                guard CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<(size - 4)])) == stored else { return nil }
+                var firsts: [UInt64] = [], crcs: [UInt32] = []
+                firsts.reserveCapacity(blocks)
+                crcs.reserveCapacity(blocks)
+                for b in 0..<blocks {
+                    let h = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: b * 12, as: UInt64.self))
+                    // The directory's CRC holds, so only a forged file could list blocks out of order.
+                    if let last = firsts.last, h < last { return nil }
+                    firsts.append(h)
+                    crcs.append(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: b * 12 + 8, as: UInt32.self)))
+                }
+                return (firsts, crcs)
             }
+            guard let parsed else { return nil }
+            self.blockFirstHashes = parsed.0
+            self.blockCRCs = parsed.1
+        } else {
+            guard let bytes = try? FileSystem.readAll(path) else { return nil }
+            let firsts: [UInt64]? = bytes.withUnsafeBytes { raw in
+                guard raw.count >= entriesEnd else { return nil }
+                guard count > 0, let entries = raw.baseAddress?.advanced(by: HashIndex.headerSize) else { return count == 0 ? [] : nil }
+                // A file with a CRC is trusted when it holds (the writer wrote it sorted, and every candidate a
+                // lookup gives is confirmed against its record); one without (written before indexes had CRCs)
+                // must be in order.
+                let ok = raw[5] & 2 != 0 ? HashIndex.checksumHolds(raw, count: count) : SealedHashIndex.isOrdered(entries, count: count)
+                guard ok else { return nil }
+                return stride(from: 0, to: count, by: SealedHashIndex.blockEntries).map {
+                    UInt64(littleEndian: entries.loadUnaligned(fromByteOffset: $0 * HashIndex.entrySize, as: UInt64.self))
+                }
+            }
+            guard let firsts else { return nil }
+            self.blockFirstHashes = firsts
+            self.blockCRCs = nil
         }
-        guard let firsts else { return nil }
         self.path = path
         self.count = count
-        self.blockFirstHashes = firsts
     }
 
     /// Whether `count` (> 0) entries (u64 hash, u32 relative offset) are in strictly ascending
@@ -364,7 +436,9 @@ final class SealedHashIndex: @unchecked Sendable {
 
     /// Relative offsets whose hash equals `hash`, ascending: the entries from the last block whose first
     /// hash is below `hash` (a run of equal hashes may start at its end) up to the first larger hash.
-    func lookup(_ hash: UInt64) throws -> [UInt32] {
+    /// Nil when a block read no longer matches its check (the file was cut short or changed since it was
+    /// opened): the caller stops using this file.
+    func lookup(_ hash: UInt64) throws -> [UInt32]? {
         var lo = 0, hi = blockFirstHashes.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -382,20 +456,26 @@ final class SealedHashIndex: @unchecked Sendable {
         while block < blockFirstHashes.count {
             let first = block * SealedHashIndex.blockEntries
             let entries = min(SealedHashIndex.blockEntries, count - first)
-            let done: Bool = try buffer.withUnsafeMutableBytes { raw in
+            let done: Bool? = try buffer.withUnsafeMutableBytes { raw in
                 let want = entries * HashIndex.entrySize
-                let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[0..<want]), at: HashIndex.headerSize + first * HashIndex.entrySize)
-                guard n == want else {
-                    throw HindsightError(.corrupt, "\(path): the index file was cut short since it was checked", hint: "run hindsight verify on the log")
-                }
+                let bytes = UnsafeMutableRawBufferPointer(rebasing: raw[0..<want])
+                let n = try file.read(into: bytes, at: HashIndex.headerSize + first * HashIndex.entrySize)
+                guard n == want else { return nil }
+                if let crcs = blockCRCs, CRC32.checksum(UnsafeRawBufferPointer(bytes)) != crcs[block] { return nil }
+                // The first entry must be the one the directory names (a forged directory could differ).
+                if UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) != blockFirstHashes[block] { return nil }
                 for k in 0..<entries {
                     let h = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * HashIndex.entrySize, as: UInt64.self))
                     if h < hash { continue }
                     if h > hash { return true }
-                    out.append(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * HashIndex.entrySize + 8, as: UInt32.self)))
+                    let o = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * HashIndex.entrySize + 8, as: UInt32.self))
+                    // Offsets must be ascending within the segment (the writer's order; a caller relies on it).
+                    if o >= UInt32(count) || (out.last.map { o <= $0 } ?? false) { return nil }
+                    out.append(o)
                 }
                 return false
             }
+            guard let done else { return nil }
             if done { break }
             block += 1
         }

@@ -11,39 +11,122 @@ struct PointReadTests {
         // Pools of 1-40 hashes over up to 3000 entries: runs of one hash span many 256-entry blocks.
         await propertyCheck(count: 60, input: Gen.int(in: 1...1_000_000), Gen.int(in: 0...3000), Gen.int(in: 0...40)) { seed, count, pool in
             var rng = SplitMix(seed: UInt64(seed))
-            let pairs = ImportPathTests.entries(&rng, count: count, pool: pool)
+            // One entry per record, as a segment's index has: record i's hash is drawn from the pool.
+            let pairs = ImportPathTests.entries(&rng, count: count, pool: pool).enumerated().map { ($0.element.0, UInt32($0.offset)) }
             let sorted = HashIndex(hashes: pairs.map(\.0), offsets: pairs.map(\.1)).sortedCopy()
             let dir = TempDir()
-            let path = dir.file("index.keys")
-            #expect(FileManager.default.createFile(atPath: path, contents: Data(sorted.encode())))
-            guard let sealed = SealedHashIndex(path: path, count: count) else {
-                Issue.record("a sorted index with its CRC was not accepted (count \(count))")
-                return
+            // The file as written now (block directory), and as written before directories: with a CRC
+            // (checked whole) and without one (checked for order).
+            let current = sorted.encode()
+            let legacy = PointReadTests.withoutDirectory(current, count: count, crc: true)
+            let oldest = PointReadTests.withoutDirectory(current, count: count, crc: false)
+            for (name, bytes) in [("current", current), ("legacy", legacy), ("oldest", oldest)] {
+                let path = dir.file("\(name).keys")
+                #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+                guard let sealed = SealedHashIndex(path: path, count: count) else {
+                    Issue.record("a sorted \(name) index was not accepted (count \(count))")
+                    continue
+                }
+                var probes = Set(pairs.map(\.0))
+                for h in pairs.prefix(20).map(\.0) {
+                    probes.insert(h &+ 1)
+                    probes.insert(h &- 1)
+                }
+                probes.formUnion([0, UInt64.max, rng.next()])
+                for h in probes {
+                    let got = try? sealed.lookup(h)
+                    #expect(got == sorted.lookup(h), "\(name), hash \(h)")
+                }
             }
-            var probes = Set(pairs.map(\.0))
-            for h in pairs.prefix(20).map(\.0) {
-                probes.insert(h &+ 1)
-                probes.insert(h &- 1)
-            }
-            probes.formUnion([0, UInt64.max, rng.next()])
-            for h in probes {
-                let got = try? sealed.lookup(h)
-                #expect(got == sorted.lookup(h), "hash \(h)")
-            }
+            let decoded = HashIndex.decode(current, maxRelativeOffset: UInt32(max(0, count - 1)))
+            #expect(decoded?.hashes == sorted.hashes && decoded?.offsets == sorted.offsets)
         }
     }
 
-    @Test func sealedIndexRefusesAWrongCountOrADamagedEntry() throws {
+    /// A sorted index file as written before block directories: the directory cut off and its flag
+    /// cleared (and, for the oldest files, the checksum flag and CRC too).
+    static func withoutDirectory(_ bytes: [UInt8], count: Int, crc: Bool) -> [UInt8] {
+        var out = Array(bytes[0..<(HashIndex.headerSize + count * HashIndex.entrySize)])
+        out[5] &= ~HashIndex.directoryFlag
+        if !crc {
+            out[5] &= ~2
+            out.replaceSubrange(12..<16, with: [0, 0, 0, 0])
+        }
+        return out
+    }
+
+    @Test func aDamagedBlockIsFoundWhenItIsReadAndTheDirectoryWhenItIsOpened() throws {
+        // 600 entries in 3 blocks; hash h has entries at offsets h, h+7, h+14, ...
         let sorted = HashIndex(hashes: (0..<600).map { UInt64($0 % 7) }, offsets: (0..<600).map { UInt32($0) }).sortedCopy()
         let dir = TempDir()
         let path = dir.file("index.keys")
-        var bytes = sorted.encode()
+        let bytes = sorted.encode()
+        let entriesEnd = HashIndex.headerSize + 600 * HashIndex.entrySize
+        #expect(bytes.count == entriesEnd + HashIndex.directorySize(blocks: 3))
+        // An entry in block 1 damaged: the file opens (only its directory is read), a lookup that reads
+        // block 1 gives nil, one that reads block 2 alone still answers.
+        var damaged = bytes
+        damaged[HashIndex.headerSize + 300 * HashIndex.entrySize + 9] ^= 0x10
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(damaged)))
+        let sealed = try #require(SealedHashIndex(path: path, count: 600))
+        let inBlock1 = sorted.hashes[300]
+        #expect(try sealed.lookup(inBlock1) == nil)
+        let last = try #require(sorted.hashes.last)
+        #expect(try sealed.lookup(last) == sorted.lookup(last))
+        #expect(HashIndex.decode(damaged, maxRelativeOffset: 599) == nil)
+        // The directory damaged, cut short, or with a byte after it: the file is refused when opened.
+        for change in [
+            { (b: inout [UInt8]) in b[entriesEnd + 3] ^= 1 },
+            { (b: inout [UInt8]) in b.removeLast() },
+            { (b: inout [UInt8]) in b.append(0) },
+        ] {
+            var b = bytes
+            change(&b)
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(b)))
+            #expect(SealedHashIndex(path: path, count: 600) == nil)
+            #expect(HashIndex.decode(b, maxRelativeOffset: 599) == nil)
+        }
+        // The file cut short after it was opened: the lookup gives nil, it does not throw.
         #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let opened = try #require(SealedHashIndex(path: path, count: 600))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes[0..<(HashIndex.headerSize + 100 * HashIndex.entrySize)])))
+        #expect(try opened.lookup(last) == nil)
+    }
+
+    @Test func keyLookupsEqualTheScanWhenASealedIndexIsDamaged() throws {
+        let dir = TempDir()
+        let path = dir.file("log")
+        let drafts = Drafts.random(count: 3000, keys: 40, seed: 7, payloadBytes: 60)
+        let writer = try LogWriter(directory: path, create: true, segmentBytes: 40_000, clock: StepClock().clock)
+        _ = try writer.append(drafts)
+        writer.close()
+        let reader = try LogReader(directory: path)
+        #expect(reader.segments.count > 3)
+        // Damage an entry in the middle of the first sealed segment's key index, after the reader opened it.
+        let keys = reader.segments[0].files.keys
+        var bytes = try FileSystem.readAll(keys)
+        let n = reader.segments[0].count
+        bytes[HashIndex.headerSize + (n / 2) * HashIndex.entrySize + 2] ^= 0x40
+        #expect(FileManager.default.createFile(atPath: keys, contents: Data(bytes)))
+        let scanned = try reader.records(0..<reader.count)
+        for k in 0..<40 {
+            let key = "k\(k)"
+            #expect(try reader.offsets(forKey: key) == scanned.filter { $0.key == key }.map(\.offset), "key \(key)")
+        }
+    }
+
+    @Test func sealedIndexRefusesAWrongCountOrAMissingFile() throws {
+        let sorted = HashIndex(hashes: (0..<600).map { UInt64($0 % 7) }, offsets: (0..<600).map { UInt32($0) }).sortedCopy()
+        let dir = TempDir()
+        let path = dir.file("index.keys")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(sorted.encode())))
         #expect(SealedHashIndex(path: path, count: 600) != nil)
         #expect(SealedHashIndex(path: path, count: 599) == nil)
         #expect(SealedHashIndex(path: dir.file("missing.keys"), count: 600) == nil)
-        bytes[HashIndex.headerSize + 300 * HashIndex.entrySize] ^= 0x10
-        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        // A file without a directory is checked whole when opened: a damaged entry refuses it.
+        var legacy = PointReadTests.withoutDirectory(sorted.encode(), count: 600, crc: true)
+        legacy[HashIndex.headerSize + 300 * HashIndex.entrySize] ^= 0x10
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(legacy)))
         #expect(SealedHashIndex(path: path, count: 600) == nil)
     }
 
