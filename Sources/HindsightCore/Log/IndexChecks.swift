@@ -8,7 +8,7 @@
 /// segment's index is rebuilt from its records, in memory, and used from then on.
 extension LogReader {
     /// Whether the index entry `e` names a record boundary: the record there carries the entry's offset.
-    func positionHolds(_ s: Segment, _ f: SegmentFile, _ e: IndexEntry, limit: Int) throws -> Bool {
+    func positionHolds(_ s: Segment, _ f: SegmentFile, _ e: (relativeOffset: UInt32, position: UInt32), limit: Int) throws -> Bool {
         try f.withView(at: Int(e.position), expectedOffset: s.base + Int64(e.relativeOffset), limit: limit, verifyChecksum: false) { d in
             if case .record = d { return true }
             return false
@@ -76,14 +76,25 @@ extension LogReader {
         return pick(rebuilt).map { rebuilt[$0] }
     }
 
-    /// The floor entry for `relativeOffset` in segment `i`, whose position is checked to hold the record it
-    /// names (the index is rebuilt when it does not).
-    func locatingEntry(_ i: Int, relativeOffset: UInt32) throws -> IndexEntry? {
+    /// The floor entry for `relativeOffset` in segment `i` (its relative offset and byte position), whose
+    /// position is checked to hold the record it names (the index is rebuilt when it does not).
+    ///
+    /// A sealed segment whose index is not loaded is asked through its offset index file
+    /// (``SparseIndex/floorEntry(file:relativeOffset:segmentSize:)``): a point read in a process that
+    /// reads one record's versions then loads no segment's whole index.
+    func locatingEntry(_ i: Int, relativeOffset: UInt32) throws -> (relativeOffset: UInt32, position: UInt32)? {
         let s = segments[i]
         let f = try segmentFile(s)
+        if s.index == nil, s !== segments.last,
+            let entry = try SparseIndex.floorEntry(file: s.files.offsetIndex, relativeOffset: relativeOffset, segmentSize: s.validSize),
+            try positionHolds(s, f, entry, limit: s.validSize) {
+            return entry
+        }
         guard let entry = SparseIndex.floorEntry(try sparseIndex(i), relativeOffset: relativeOffset) else { return nil }
-        if try s.indexTrusted || positionHolds(s, f, entry, limit: s.validSize) { return entry }
-        return SparseIndex.floorEntry(try replaceIndexWithRebuilt(i), relativeOffset: relativeOffset)
+        if try s.indexTrusted || positionHolds(s, f, (entry.relativeOffset, entry.position), limit: s.validSize) {
+            return (entry.relativeOffset, entry.position)
+        }
+        return SparseIndex.floorEntry(try replaceIndexWithRebuilt(i), relativeOffset: relativeOffset).map { ($0.relativeOffset, $0.position) }
     }
 }
 

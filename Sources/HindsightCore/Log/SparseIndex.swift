@@ -76,6 +76,48 @@ enum SparseIndex {
         return entries
     }
 
+    /// The last entry at or before `relativeOffset` in a sealed segment's offset index file, found by
+    /// reading the file rather than loading it: a binary search of single-entry reads down to a page,
+    /// then that page. A point read of one record in each of 31 segments reads ~30 KB instead of the
+    /// 12 MB that loading and checking every segment's offset and time index costs.
+    ///
+    /// Nil when the file is missing, not a whole number of entries, or what is read is out of order or
+    /// past `segmentSize`; then the caller loads (and if need be rebuilds) the whole index. What this
+    /// gives is still only a claim: the caller checks that its position holds the record it names.
+    static func floorEntry(file path: String, relativeOffset: UInt32, segmentSize: Int) throws -> (relativeOffset: UInt32, position: UInt32)? {
+        guard let file = try? RawFile.openForReading(path), let size = try? file.size(), size > 0, size % offsetEntrySize == 0 else { return nil }
+        func entry(_ raw: UnsafeRawBufferPointer, _ k: Int) -> (UInt32, UInt32) {
+            (UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * offsetEntrySize, as: UInt32.self)),
+             UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * offsetEntrySize + 4, as: UInt32.self)))
+        }
+        // Invariant: entry `lo` is at or before `relativeOffset` (entry 0 is offset 0), entries from `hi` after it.
+        var lo = 0, hi = size / offsetEntrySize
+        let page = 512
+        var one = [UInt8](repeating: 0, count: offsetEntrySize)
+        while hi - lo > page {
+            let mid = (lo + hi) / 2
+            let got = try one.withUnsafeMutableBytes { try file.read(into: $0, at: mid * offsetEntrySize) }
+            guard got == offsetEntrySize else { return nil }
+            let (rel, _) = one.withUnsafeBytes { entry($0, 0) }
+            if rel <= relativeOffset { lo = mid } else { hi = mid }
+        }
+        let bytes = try file.read((lo * offsetEntrySize)..<(hi * offsetEntrySize))
+        guard bytes.count == (hi - lo) * offsetEntrySize else { return nil }
+        return bytes.withUnsafeBytes { raw -> (relativeOffset: UInt32, position: UInt32)? in
+            // The file's first entry is the segment's first record.
+            if lo == 0, entry(raw, 0) != (0, 0) { return nil }
+            var found: (UInt32, UInt32)?
+            for k in 0..<(hi - lo) {
+                let (rel, pos) = entry(raw, k)
+                if let f = found, rel <= f.0 || pos <= f.1 { return nil }
+                if rel > relativeOffset { break }
+                found = (rel, pos)
+            }
+            guard let found, Int(found.1) < segmentSize else { return nil }
+            return (found.0, found.1)
+        }
+    }
+
     /// The last entry at or before `relativeOffset` (binary search).
     static func floorEntry(_ entries: [IndexEntry], relativeOffset: UInt32) -> IndexEntry? {
         var lo = 0, hi = entries.count - 1

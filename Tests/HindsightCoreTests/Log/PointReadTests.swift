@@ -93,13 +93,19 @@ struct PointReadTests {
         #expect(try opened.lookup(last) == nil)
     }
 
-    @Test func keyLookupsEqualTheScanWhenASealedIndexIsDamaged() throws {
-        let dir = TempDir()
+    /// A log of `count` random events in segments of about `segmentBytes`, and the events.
+    static func log(in dir: TempDir, count: Int, keys: Int, seed: UInt64, payloadBytes: Int, segmentBytes: Int) throws -> (String, [EventDraft]) {
         let path = dir.file("log")
-        let drafts = Drafts.random(count: 3000, keys: 40, seed: 7, payloadBytes: 60)
-        let writer = try LogWriter(directory: path, create: true, segmentBytes: 40_000, clock: StepClock().clock)
+        let drafts = Drafts.random(count: count, keys: keys, seed: seed, payloadBytes: payloadBytes)
+        let writer = try LogWriter(directory: path, create: true, segmentBytes: segmentBytes, clock: StepClock().clock)
         _ = try writer.append(drafts)
         writer.close()
+        return (path, drafts)
+    }
+
+    @Test func keyLookupsEqualTheScanWhenASealedIndexIsDamaged() throws {
+        let dir = TempDir()
+        let (path, drafts) = try PointReadTests.log(in: dir, count: 3000, keys: 40, seed: 7, payloadBytes: 60, segmentBytes: 40_000)
         let reader = try LogReader(directory: path)
         #expect(reader.segments.count > 3)
         // Damage an entry in the middle of the first sealed segment's key index, after the reader opened it.
@@ -128,6 +134,74 @@ struct PointReadTests {
         legacy[HashIndex.headerSize + 300 * HashIndex.entrySize] ^= 0x10
         #expect(FileManager.default.createFile(atPath: path, contents: Data(legacy)))
         #expect(SealedHashIndex(path: path, count: 600) == nil)
+    }
+
+    @Test func offsetIndexFileLookupEqualsTheLoadedIndex() async throws {
+        // Up to 3000 entries: past the 512-entry page the file search reads whole, so both phases run.
+        await propertyCheck(count: 60, input: Gen.int(in: 1...1_000_000), Gen.int(in: 1...3000)) { seed, n in
+            var rng = SplitMix(seed: UInt64(seed))
+            var entries: [IndexEntry] = [IndexEntry(relativeOffset: 0, position: 0, maxTime: 0)]
+            for _ in 1..<n {
+                let last = entries[entries.count - 1]
+                entries.append(IndexEntry(relativeOffset: last.relativeOffset + 1 + UInt32(rng.next() % 40),
+                                          position: last.position + 1 + UInt32(rng.next() % 9000), maxTime: 0))
+            }
+            let size = Int(entries[entries.count - 1].position) + 100
+            let dir = TempDir()
+            let path = dir.file("segment.index")
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(SparseIndex.encodeOffsetEntries(entries[...]))))
+            let top = entries[entries.count - 1].relativeOffset + 50
+            var targets: [UInt32] = [0, top] + entries.prefix(30).map(\.relativeOffset)
+            for _ in 0..<60 { targets.append(UInt32(rng.next() % UInt64(top + 1))) }
+            for t in targets {
+                let got = try? SparseIndex.floorEntry(file: path, relativeOffset: t, segmentSize: size)
+                let want = SparseIndex.floorEntry(entries, relativeOffset: t)
+                #expect(got?.relativeOffset == want?.relativeOffset && got?.position == want?.position, "target \(t) of \(n) entries: \(String(describing: got)) \(String(describing: want))")
+            }
+            // An entry past the segment's end is refused, not returned.
+            let last = entries[entries.count - 1]
+            #expect((try? SparseIndex.floorEntry(file: path, relativeOffset: last.relativeOffset, segmentSize: Int(last.position))) ?? nil == nil)
+        }
+    }
+
+    @Test func offsetIndexFileLookupRefusesWhatIsNotAnIndex() throws {
+        let dir = TempDir()
+        let path = dir.file("segment.index")
+        let entries = (0..<40).map { IndexEntry(relativeOffset: UInt32($0 * 3), position: UInt32($0 * 5000), maxTime: 0) }
+        let good = SparseIndex.encodeOffsetEntries(entries[...])
+        var swapped = good  // entries 10 and 11 swapped: out of order in the page that is read
+        swapped.replaceSubrange(80..<96, with: Array(good[88..<96]) + Array(good[80..<88]))
+        var notFirst = good  // the first entry is not the segment's first record
+        notFirst[4] = 1
+        for (name, bytes) in [("empty", [UInt8]()), ("a torn entry", Array(good.dropLast(3))), ("swapped", swapped), ("not first", notFirst)] {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+            #expect((try? SparseIndex.floorEntry(file: path, relativeOffset: 60, segmentSize: 1 << 20)) ?? nil == nil, "\(name)")
+        }
+        #expect((try? SparseIndex.floorEntry(file: dir.file("missing.index"), relativeOffset: 0, segmentSize: 100)) ?? nil == nil)
+    }
+
+    @Test func pointReadsEqualTheScanWhenSealedOffsetIndexesAreDamaged() throws {
+        let dir = TempDir()
+        let (path, drafts) = try PointReadTests.log(in: dir, count: 400, keys: 5, seed: 11, payloadBytes: 300, segmentBytes: 30_000)
+        let scanned = try LogReader(directory: path).records(0..<Int64(drafts.count))
+        let bases = try SegmentFiles.list(directory: path)
+        #expect(bases.count > 3)
+        // Sealed segments' offset indexes: one names wrong positions, one is cut mid-entry, one is gone.
+        for (n, base) in bases.dropLast().prefix(3).enumerated() {
+            let file = SegmentFiles(directory: path, base: base).offsetIndex
+            var bytes = try FileSystem.readAll(file)
+            switch n {
+            case 0: for k in stride(from: 12, to: bytes.count, by: 8) { bytes[k] ^= 0x08 }
+            case 1: bytes.removeLast(5)
+            default: bytes = []
+            }
+            #expect(FileManager.default.createFile(atPath: file, contents: Data(bytes)))
+        }
+        let reader = try LogReader(directory: path)
+        var rng = SplitMix(seed: 3)
+        for o in (0..<reader.count).shuffled(using: &rng) {
+            #expect(try reader.record(at: o) == scanned[Int(o)], "offset \(o)")
+        }
     }
 
     @Test func pointReadsEqualTheScanInAnyOrder() async throws {
