@@ -162,7 +162,7 @@ func record(_ options: Options) throws {
         versions = max(versions, try replayer.versions(of: key).count)
     }
     emit(["p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99), "max_ms": times.max() ?? 0, "samples": times.count,
-          "max_versions": versions])
+          "max_versions": versions, "samples_ms": times.map { ($0 * 100).rounded() / 100 }])
 }
 
 /// Time to the explorer's first frame (open the log, the explorer's data and state, render), and the

@@ -79,16 +79,19 @@ extension LogReader {
     /// The floor entry for `relativeOffset` in segment `i` (its relative offset and byte position), whose
     /// position is checked to hold the record it names (the index is rebuilt when it does not).
     ///
-    /// A sealed segment whose index is not loaded is asked through its offset index file
-    /// (``SparseIndex/floorEntry(file:relativeOffset:segmentSize:)``): a point read in a process that
-    /// reads one record's versions then loads no segment's whole index.
+    /// A sealed segment whose index is not loaded is asked through its offset index file's raw bytes
+    /// (``SparseIndex/floorEntry(raw:relativeOffset:segmentSize:)``, read once): a process that reads one
+    /// record's versions then reads no time index and decodes no whole index.
     func locatingEntry(_ i: Int, relativeOffset: UInt32) throws -> (relativeOffset: UInt32, position: UInt32)? {
         let s = segments[i]
         let f = try segmentFile(s)
-        if s.index == nil, s !== segments.last,
-            let entry = try SparseIndex.floorEntry(file: s.files.offsetIndex, relativeOffset: relativeOffset, segmentSize: s.validSize),
-            try positionHolds(s, f, entry, limit: s.validSize) {
-            return entry
+        if s.index == nil, s !== segments.last {
+            if s.offsetFile == nil { s.offsetFile = .some(SparseIndex.offsetFile(s.files.offsetIndex)) }
+            if let raw = s.offsetFile ?? nil,
+                let entry = SparseIndex.floorEntry(raw: raw, relativeOffset: relativeOffset, segmentSize: s.validSize),
+                try positionHolds(s, f, entry, limit: s.validSize) {
+                return entry
+            }
         }
         guard let entry = SparseIndex.floorEntry(try sparseIndex(i), relativeOffset: relativeOffset) else { return nil }
         if try s.indexTrusted || positionHolds(s, f, (entry.relativeOffset, entry.position), limit: s.validSize) {

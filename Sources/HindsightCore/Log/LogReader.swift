@@ -43,6 +43,9 @@ public final class LogReader {
         var indexTrusted = false
         /// Entries of `index` checked against the records (see IndexChecks.swift).
         var checkedEntries = Set<Int>()
+        /// A sealed segment's offset index file, raw, for point lookups while `index` is not loaded
+        /// (nil: not read yet; .some(nil): unusable). See IndexChecks.swift.
+        var offsetFile: [UInt8]??
 
         init(files: SegmentFiles) { self.files = files }
         var base: Int64 { files.base }
@@ -94,6 +97,7 @@ public final class LogReader {
                     s.keys = nil
                     s.ids = nil
                     s.index = nil
+                    s.offsetFile = nil
                     // Bytes read past its old end may have been a torn tail since cut and rewritten.
                     s.file?.invalidate()
                 }

@@ -76,45 +76,47 @@ enum SparseIndex {
         return entries
     }
 
-    /// The last entry at or before `relativeOffset` in a sealed segment's offset index file, found by
-    /// reading the file rather than loading it: a binary search of single-entry reads down to a page,
-    /// then that page. A point read of one record in each of 31 segments reads ~30 KB instead of the
-    /// 12 MB that loading and checking every segment's offset and time index costs.
+    /// A sealed segment's offset index file as raw bytes for ``floorEntry(raw:relativeOffset:segmentSize:)``;
+    /// nil when it is missing, empty or not a whole number of entries.
+    static func offsetFile(_ path: String) -> [UInt8]? {
+        guard let bytes = try? FileSystem.readAll(path), !bytes.isEmpty, bytes.count % offsetEntrySize == 0 else { return nil }
+        return bytes
+    }
+
+    /// The last entry at or before `relativeOffset` in an offset index file's raw bytes, by binary search
+    /// over them: nothing is decoded, and no time index is read. A point read of one record in each of
+    /// 31 segments reads 4 MB of offset files instead of the 12 MB of offset and time indexes that
+    /// loading (and checking) each segment's whole index costs.
     ///
-    /// Nil when the file is missing, not a whole number of entries, or what is read is out of order or
-    /// past `segmentSize`; then the caller loads (and if need be rebuilds) the whole index. What this
-    /// gives is still only a claim: the caller checks that its position holds the record it names.
-    static func floorEntry(file path: String, relativeOffset: UInt32, segmentSize: Int) throws -> (relativeOffset: UInt32, position: UInt32)? {
-        guard let file = try? RawFile.openForReading(path), let size = try? file.size(), size > 0, size % offsetEntrySize == 0 else { return nil }
-        func entry(_ raw: UnsafeRawBufferPointer, _ k: Int) -> (UInt32, UInt32) {
-            (UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * offsetEntrySize, as: UInt32.self)),
-             UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * offsetEntrySize + 4, as: UInt32.self)))
-        }
-        // Invariant: entry `lo` is at or before `relativeOffset` (entry 0 is offset 0), entries from `hi` after it.
-        var lo = 0, hi = size / offsetEntrySize
-        let page = 512
-        var one = [UInt8](repeating: 0, count: offsetEntrySize)
-        while hi - lo > page {
-            let mid = (lo + hi) / 2
-            let got = try one.withUnsafeMutableBytes { try file.read(into: $0, at: mid * offsetEntrySize) }
-            guard got == offsetEntrySize else { return nil }
-            let (rel, _) = one.withUnsafeBytes { entry($0, 0) }
-            if rel <= relativeOffset { lo = mid } else { hi = mid }
-        }
-        let bytes = try file.read((lo * offsetEntrySize)..<(hi * offsetEntrySize))
-        guard bytes.count == (hi - lo) * offsetEntrySize else { return nil }
-        return bytes.withUnsafeBytes { raw -> (relativeOffset: UInt32, position: UInt32)? in
-            // The file's first entry is the segment's first record.
-            if lo == 0, entry(raw, 0) != (0, 0) { return nil }
-            var found: (UInt32, UInt32)?
-            for k in 0..<(hi - lo) {
-                let (rel, pos) = entry(raw, k)
-                if let f = found, rel <= f.0 || pos <= f.1 { return nil }
-                if rel > relativeOffset { break }
-                found = (rel, pos)
+    /// Nil when the file's first entry is not the segment's first record, the entries around the one
+    /// found are out of order, or it lies past `segmentSize`; then the caller loads (and if need be
+    /// rebuilds) the whole index. What this gives is still only a claim: the caller checks that its
+    /// position holds the record it names.
+    static func floorEntry(raw bytes: [UInt8], relativeOffset: UInt32, segmentSize: Int) -> (relativeOffset: UInt32, position: UInt32)? {
+        bytes.withUnsafeBytes { raw -> (relativeOffset: UInt32, position: UInt32)? in
+            let n = raw.count / offsetEntrySize
+            func entry(_ k: Int) -> (UInt32, UInt32) {
+                (UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * offsetEntrySize, as: UInt32.self)),
+                 UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k * offsetEntrySize + 4, as: UInt32.self)))
             }
-            guard let found, Int(found.1) < segmentSize else { return nil }
-            return (found.0, found.1)
+            guard n > 0, entry(0) == (0, 0) else { return nil }
+            // Invariant: entry `lo` is at or before `relativeOffset`, entries from `hi` on are after it.
+            var lo = 0, hi = n
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if entry(mid).0 <= relativeOffset { lo = mid } else { hi = mid }
+            }
+            let found = entry(lo)
+            if lo > 0 {
+                let before = entry(lo - 1)
+                guard before.0 < found.0, before.1 < found.1 else { return nil }
+            }
+            if lo + 1 < n {
+                let after = entry(lo + 1)
+                guard found.0 < after.0, found.1 < after.1 else { return nil }
+            }
+            guard Int(found.1) < segmentSize else { return nil }
+            return found
         }
     }
 

@@ -137,7 +137,7 @@ struct PointReadTests {
     }
 
     @Test func offsetIndexFileLookupEqualsTheLoadedIndex() async throws {
-        // Up to 3000 entries: past the 512-entry page the file search reads whole, so both phases run.
+        // 1-3000 entries, targets before, on, between and after them.
         await propertyCheck(count: 60, input: Gen.int(in: 1...1_000_000), Gen.int(in: 1...3000)) { seed, n in
             var rng = SplitMix(seed: UInt64(seed))
             var entries: [IndexEntry] = [IndexEntry(relativeOffset: 0, position: 0, maxTime: 0)]
@@ -147,37 +147,39 @@ struct PointReadTests {
                                           position: last.position + 1 + UInt32(rng.next() % 9000), maxTime: 0))
             }
             let size = Int(entries[entries.count - 1].position) + 100
-            let dir = TempDir()
-            let path = dir.file("segment.index")
-            #expect(FileManager.default.createFile(atPath: path, contents: Data(SparseIndex.encodeOffsetEntries(entries[...]))))
+            let raw = SparseIndex.encodeOffsetEntries(entries[...])
             let top = entries[entries.count - 1].relativeOffset + 50
             var targets: [UInt32] = [0, top] + entries.prefix(30).map(\.relativeOffset)
             for _ in 0..<60 { targets.append(UInt32(rng.next() % UInt64(top + 1))) }
             for t in targets {
-                let got = try? SparseIndex.floorEntry(file: path, relativeOffset: t, segmentSize: size)
+                let got = SparseIndex.floorEntry(raw: raw, relativeOffset: t, segmentSize: size)
                 let want = SparseIndex.floorEntry(entries, relativeOffset: t)
                 #expect(got?.relativeOffset == want?.relativeOffset && got?.position == want?.position, "target \(t) of \(n) entries: \(String(describing: got)) \(String(describing: want))")
             }
             // An entry past the segment's end is refused, not returned.
             let last = entries[entries.count - 1]
-            #expect((try? SparseIndex.floorEntry(file: path, relativeOffset: last.relativeOffset, segmentSize: Int(last.position))) ?? nil == nil)
+            #expect(SparseIndex.floorEntry(raw: raw, relativeOffset: last.relativeOffset, segmentSize: Int(last.position)) == nil)
         }
     }
 
     @Test func offsetIndexFileLookupRefusesWhatIsNotAnIndex() throws {
-        let dir = TempDir()
-        let path = dir.file("segment.index")
         let entries = (0..<40).map { IndexEntry(relativeOffset: UInt32($0 * 3), position: UInt32($0 * 5000), maxTime: 0) }
         let good = SparseIndex.encodeOffsetEntries(entries[...])
-        var swapped = good  // entries 10 and 11 swapped: out of order in the page that is read
-        swapped.replaceSubrange(80..<96, with: Array(good[88..<96]) + Array(good[80..<88]))
+        let found = SparseIndex.floorEntry(raw: good, relativeOffset: 61, segmentSize: 1 << 20)
+        #expect(found?.relativeOffset == 60 && found?.position == 100_000)
+        var swapped = good  // entries 20 and 21 swapped: the one found is out of order with its neighbour
+        swapped.replaceSubrange(160..<176, with: Array(good[168..<176]) + Array(good[160..<168]))
         var notFirst = good  // the first entry is not the segment's first record
         notFirst[4] = 1
-        for (name, bytes) in [("empty", [UInt8]()), ("a torn entry", Array(good.dropLast(3))), ("swapped", swapped), ("not first", notFirst)] {
-            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
-            #expect((try? SparseIndex.floorEntry(file: path, relativeOffset: 60, segmentSize: 1 << 20)) ?? nil == nil, "\(name)")
+        // (Offset 63 is entry 20's now: whichever of the two the search ends on has a neighbour out of order.)
+        for (name, bytes) in [("empty", [UInt8]()), ("swapped", swapped), ("not first", notFirst)] {
+            #expect(SparseIndex.floorEntry(raw: bytes, relativeOffset: 63, segmentSize: 1 << 20) == nil, "\(name)")
         }
-        #expect((try? SparseIndex.floorEntry(file: dir.file("missing.index"), relativeOffset: 0, segmentSize: 100)) ?? nil == nil)
+        let dir = TempDir()
+        let path = dir.file("segment.index")
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(good.dropLast(3))))
+        #expect(SparseIndex.offsetFile(path) == nil)  // a torn entry
+        #expect(SparseIndex.offsetFile(dir.file("missing.index")) == nil)
     }
 
     @Test func pointReadsEqualTheScanWhenSealedOffsetIndexesAreDamaged() throws {
@@ -202,6 +204,18 @@ struct PointReadTests {
         for o in (0..<reader.count).shuffled(using: &rng) {
             #expect(try reader.record(at: o) == scanned[Int(o)], "offset \(o)")
         }
+    }
+
+    @Test func pointReadsInASealedSegmentReadOnlyItsOffsetFile() throws {
+        let dir = TempDir()
+        let (path, _) = try PointReadTests.log(in: dir, count: 400, keys: 5, seed: 12, payloadBytes: 100, segmentBytes: 40_000)
+        let reader = try LogReader(directory: path)
+        let first = reader.segments[0]
+        #expect(reader.segments.count > 1)
+        for o in 0..<Int64(first.count) { _ = try reader.record(at: o) }
+        // Every record of the segment was found through the raw offset file: no index was decoded.
+        #expect(first.index == nil)
+        #expect((first.offsetFile ?? nil)?.count == (try FileSystem.readAll(first.files.offsetIndex)).count)
     }
 
     @Test func pointReadsEqualTheScanInAnyOrder() async throws {
