@@ -47,7 +47,7 @@ echo "== building (release)" >&2
 # HINDSIGHT_BENCH_SCRATCH names the build folder (default .build-release; .build reuses a
 # `swift build -c release --static-swift-stdlib`). The binaries are built as hindsight is shipped: with
 # the Swift runtime and Foundation linked in, so a process does not spend ~8 ms loading and relocating
-# a dozen shared libraries (this counts in the whole-process `state` row).
+# 14 Swift shared libraries (this counts in the whole-process `state` row).
 SCRATCH=${HINDSIGHT_BENCH_SCRATCH:-.build-release}
 swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product hindsight >&2
 swift build -c release --static-swift-stdlib --scratch-path "$SCRATCH" --product hindsight-bench >&2
