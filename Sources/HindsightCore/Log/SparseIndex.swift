@@ -439,7 +439,7 @@ final class SealedHashIndex: @unchecked Sendable {
             self.blockFirstHashes = parsed.0
             self.blockCRCs = parsed.1
         } else {
-            guard let bytes = try? FileSystem.readAll(path) else { return nil }
+            guard let size = try? file.size(), let bytes = try? file.read(0..<size) else { return nil }
             let firsts: [UInt64]? = bytes.withUnsafeBytes { raw in
                 guard raw.count >= entriesEnd else { return nil }
                 guard count > 0, let entries = raw.baseAddress?.advanced(by: HashIndex.headerSize) else { return count == 0 ? [] : nil }
