@@ -355,6 +355,10 @@ private struct FoldState {
     var slotChanged: [Int] = []
     /// Slots changed since the last block.
     var changed: [Int] = []
+    /// The slots in key order (those there were at the last block), and each one's place in it.
+    private var keyOrder: [Int32] = []
+    private var orderPrefixes: [KeyOrder.Prefix] = []
+    private var rank: [Int32] = []
     var generation = 1
     /// Records folded.
     var position: Int64 = 0
@@ -460,8 +464,83 @@ private struct FoldState {
         changed.removeAll(keepingCapacity: true)
     }
 
-    /// A block of the given slots' states at `position`.
-    func encodeBlock(full: Bool, previous: Int64, slots: [Int], digest: [UInt8]) -> [UInt8] {
+    /// The given slots (each once) in key order. The order of all keys is kept from block to block
+    /// (only keys new since the last block are sorted, then merged in), so a block's slots are put in
+    /// order by their ranks; past ``rankedKeys`` keys each block's slots are sorted by key instead.
+    mutating func inKeyOrder(_ slots: [Int]) -> [Int] {
+        guard keys.count <= FoldState.rankedKeys else { return keys.sortedByKey(slots).map(\.slot) }
+        rankNewKeys()
+        if slots.count * 16 < keyOrder.count {
+            return slots.map { rank[$0] }.sorted().map { Int(keyOrder[Int($0)]) }
+        }
+        // Many of the keys: mark their ranks, then read the marks in order.
+        var marks = [UInt64](repeating: 0, count: (keyOrder.count + 63) / 64)
+        for s in slots {
+            let r = Int(rank[s])
+            marks[r >> 6] |= 1 << UInt64(r & 63)
+        }
+        var out: [Int] = []
+        out.reserveCapacity(slots.count)
+        for (w, word) in marks.enumerated() {
+            var bits = word
+            while bits != 0 {
+                out.append(Int(keyOrder[w << 6 | bits.trailingZeroBitCount]))
+                bits &= bits - 1
+            }
+        }
+        return out
+    }
+
+    /// Keys up to which the builder keeps every key's rank in key order.
+    static let rankedKeys = 4_000_000
+
+    /// Brings `keyOrder` and `rank` up to the slots added since the last call: sorts those and puts
+    /// each in its place (found by a binary search over the prefixes of the keys in order).
+    private mutating func rankNewKeys() {
+        let n = keys.count, old = keyOrder.count
+        guard old < n else { return }
+        let added = keys.sortedByKey(old..<n)
+        var merged: [Int32] = [], mergedPrefixes: [KeyOrder.Prefix] = []
+        merged.reserveCapacity(n)
+        mergedPrefixes.reserveCapacity(n)
+        var i = 0
+        var firstMoved = old
+        for a in added {
+            // The first key in order (from i) that does not sort before the added one.
+            var lo = i, hi = old
+            keys.withKey(a.slot) { ka in
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    let p = orderPrefixes[mid]
+                    let before = p.high != a.prefix.high ? p.high < a.prefix.high
+                        : p.low != a.prefix.low ? p.low < a.prefix.low
+                        : keys.withKey(Int(keyOrder[mid])) { KeyOrder.compare(p, $0, a.prefix, ka) < 0 }
+                    if before { lo = mid + 1 } else { hi = mid }
+                }
+            }
+            firstMoved = min(firstMoved, lo)
+            merged.append(contentsOf: keyOrder[i..<lo])
+            mergedPrefixes.append(contentsOf: orderPrefixes[i..<lo])
+            merged.append(Int32(a.slot))
+            mergedPrefixes.append(a.prefix)
+            i = lo
+        }
+        merged.append(contentsOf: keyOrder[i...])
+        mergedPrefixes.append(contentsOf: orderPrefixes[i...])
+        keyOrder = merged
+        orderPrefixes = mergedPrefixes
+        rank.append(contentsOf: repeatElement(0, count: n - old))
+        for r in firstMoved..<n { rank[Int(keyOrder[r])] = Int32(r) }
+    }
+
+    /// A block of the given slots' states at `position`, in key order (so that a reader can merge
+    /// blocks instead of looking every entry up).
+    mutating func encodeBlock(full: Bool, previous: Int64, slots unsorted: [Int], digest: [UInt8]) -> [UInt8] {
+        let slots = inKeyOrder(unsorted)
+        return encode(full: full, previous: previous, sortedSlots: slots, digest: digest)
+    }
+
+    private func encode(full: Bool, previous: Int64, sortedSlots slots: [Int], digest: [UInt8]) -> [UInt8] {
         if !raw {
             var block: [UInt8] = []
             let entries = slots.lazy.map { s -> (String, [UInt8]?) in
@@ -471,7 +550,7 @@ private struct FoldState {
                 JSONSerializer.write(state, into: &out, indent: nil, level: 0)
                 return (key, out)
             }
-            CheckpointFile.encode(full: full, position: position, previous: previous, recordHash: lastHash, rulesDigest: digest,
+            CheckpointFile.encode(full: full, sorted: true, position: position, previous: previous, recordHash: lastHash, rulesDigest: digest,
                                   entries: entries, into: &block)
             return block
         }
@@ -480,7 +559,7 @@ private struct FoldState {
         for s in slots { size += 8 + keys.withKey(s) { $0.count } + texts.byteCount(s) }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             guard let out = UnsafeMutableRawPointer(buffer.baseAddress) else { return }
-            CheckpointFile.writeHeader(at: out, full: full, length: size, position: position, previous: previous,
+            CheckpointFile.writeHeader(at: out, full: full, sorted: true, length: size, position: position, previous: previous,
                                        recordHash: lastHash, rulesDigest: digest, entries: slots.count)
             var p = CheckpointFile.headerSize
             for s in slots {

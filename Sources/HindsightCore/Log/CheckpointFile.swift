@@ -15,7 +15,8 @@ import Crypto
 /// 0    4   magic "HSCK"
 /// 4    1   version (1)
 /// 5    1   kind (0 full, 1 delta)
-/// 6    2   0
+/// 6    1   flags: bit 0 set: the entries are sorted by key bytes, each key once (``KeyOrder``)
+/// 7    1   0
 /// 8    4   blockLength: bytes of the whole block, this header to the trailing CRC included
 /// 12   8   position: records folded (the state after offsets 0 ..< position)
 /// 20   8   previous: the previous block's position (a full block: its own)
@@ -75,6 +76,8 @@ enum CheckpointFile {
     /// A block's header fields.
     struct Header: Equatable {
         var full: Bool
+        /// The entries are in key order, each key once (flag bit 0); a reader still checks that they are.
+        var sorted: Bool = false
         var length: Int
         var position: Int64
         var previous: Int64
@@ -88,7 +91,7 @@ enum CheckpointFile {
         guard bytes.count >= headerSize, Array(bytes[0..<4]) == magic, bytes[4] == version, bytes[5] <= 1 else { return nil }
         let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         guard length >= headerSize + 4 else { return nil }
-        return Header(full: bytes[5] == 0, length: length,
+        return Header(full: bytes[5] == 0, sorted: bytes[6] & 1 != 0, length: length,
                       position: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: Int64.self)),
                       previous: Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 20, as: Int64.self)),
                       recordHash: Array(bytes[28..<60]), rulesDigest: Array(bytes[60..<92]),
@@ -131,12 +134,13 @@ enum CheckpointFile {
     }
 
     /// Writes a block header at `out` (`length`: the whole block's bytes, CRC included).
-    static func writeHeader(at out: UnsafeMutableRawPointer, full: Bool, length: Int, position: Int64, previous: Int64,
+    static func writeHeader(at out: UnsafeMutableRawPointer, full: Bool, sorted: Bool, length: Int, position: Int64, previous: Int64,
                             recordHash: [UInt8], rulesDigest: [UInt8], entries: Int) {
         magic.withUnsafeBytes { if let b = $0.baseAddress { out.copyMemory(from: b, byteCount: 4) } }
         out.storeBytes(of: version, toByteOffset: 4, as: UInt8.self)
         out.storeBytes(of: full ? UInt8(0) : 1, toByteOffset: 5, as: UInt8.self)
-        out.storeBytes(of: UInt16(0), toByteOffset: 6, as: UInt16.self)
+        out.storeBytes(of: sorted ? UInt8(1) : 0, toByteOffset: 6, as: UInt8.self)
+        out.storeBytes(of: UInt8(0), toByteOffset: 7, as: UInt8.self)
         out.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 8, as: UInt32.self)
         out.storeBytes(of: UInt64(bitPattern: position).littleEndian, toByteOffset: 12, as: UInt64.self)
         out.storeBytes(of: UInt64(bitPattern: previous).littleEndian, toByteOffset: 20, as: UInt64.self)
@@ -147,14 +151,15 @@ enum CheckpointFile {
         out.storeBytes(of: UInt32(0), toByteOffset: 96, as: UInt32.self)
     }
 
-    /// Encodes a block: `entries` gives (key, state's compact JSON text or nil) pairs.
-    static func encode(full: Bool, position: Int64, previous: Int64, recordHash: [UInt8], rulesDigest: [UInt8],
+    /// Encodes a block: `entries` gives (key, state's compact JSON text or nil) pairs; `sorted`: they
+    /// are in key order, each key once.
+    static func encode(full: Bool, sorted: Bool = false, position: Int64, previous: Int64, recordHash: [UInt8], rulesDigest: [UInt8],
                        entries: some Sequence<(String, [UInt8]?)>, into out: inout [UInt8]) {
         let start = out.count
         out.append(contentsOf: magic)
         out.append(version)
         out.append(full ? 0 : 1)
-        out.append(contentsOf: [0, 0])
+        out.append(contentsOf: [sorted ? 1 : 0, 0])
         out.append(contentsOf: [0, 0, 0, 0])  // length, patched below
         RecordFormat.appendLE(UInt64(bitPattern: position), &out)
         RecordFormat.appendLE(UInt64(bitPattern: previous), &out)

@@ -76,6 +76,25 @@ struct KeySlots {
         if size > table.count { rehash(size: size) }
     }
 
+    // MARK: Key order
+
+    /// `slots` with their keys' prefixes, sorted by key (``KeyOrder``).
+    func sortedByKey(_ slots: some Sequence<Int>) -> [KeyOrder.Keyed] {
+        var keyed: [KeyOrder.Keyed] = []
+        keyed.reserveCapacity(slots.underestimatedCount)
+        for s in slots { withKey(s) { keyed.append(KeyOrder.Keyed(prefix: KeyOrder.Prefix($0), slot: s)) } }
+        keyed.sort { precedes($0, $1) }
+        return keyed
+    }
+
+    /// Whether `a`'s key sorts before `b`'s.
+    @inline(__always)
+    func precedes(_ a: KeyOrder.Keyed, _ b: KeyOrder.Keyed) -> Bool {
+        if a.prefix.high != b.prefix.high { return a.prefix.high < b.prefix.high }
+        if a.prefix.low != b.prefix.low { return a.prefix.low < b.prefix.low }
+        return withKey(a.slot) { ka in withKey(b.slot) { kb in KeyOrder.compare(a.prefix, ka, b.prefix, kb) < 0 } }
+    }
+
     // MARK: Looking many keys up at once
 
     /// Starts loading a slot's hash and where its key is.

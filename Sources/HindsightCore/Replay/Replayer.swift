@@ -130,10 +130,10 @@ public final class Replayer {
     /// the records after it are merged on text (``RawMergePatch``), so no document tree is built. nil
     /// for other rules (use ``states(at:)``). The texts parse to the values ``states(at:)`` gives.
     public func stateTexts(at offset: Int64) throws -> [(key: String, state: [UInt8])]? {
-        guard let (texts, order) = try textStates(at: offset) else { return nil }
+        guard let states = try textStates(at: offset) else { return nil }
         var out: [(key: String, state: [UInt8])] = []
-        out.reserveCapacity(order.count)
-        texts.forEach(in: order[...]) { key, text in out.append((String(decoding: key, as: UTF8.self), [UInt8](text))) }
+        out.reserveCapacity(states.entryCount)
+        states.forEach(from: states.start, to: states.end) { key, text in out.append((String(decoding: key, as: UTF8.self), [UInt8](text))) }
         return out
     }
 
@@ -141,8 +141,8 @@ public final class Replayer {
     /// `offset`, sorted by key, as ``stateTexts(at:)`` gives them but without copying them: the bytes
     /// are valid inside `body`. False (and no calls) for rules other than the default.
     public func forEachStateText(at offset: Int64, _ body: (_ key: UnsafeRawBufferPointer, _ state: UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
-        guard let (texts, order) = try textStates(at: offset) else { return false }
-        try texts.forEach(in: order[...], body)
+        guard let states = try textStates(at: offset) else { return false }
+        try states.forEach(from: states.start, to: states.end, body)
         return true
     }
 
@@ -151,24 +151,24 @@ public final class Replayer {
     /// pieces of about `chunk` bytes. False (and nothing written) for rules other than the default.
     /// A large document's second half is made on another thread while the first is written.
     public func writeStatesJSON(at offset: Int64, chunk: Int = 1 << 20, _ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
-        guard let (texts, order) = try textStates(at: offset) else { return false }
+        guard let states = try textStates(at: offset) else { return false }
         func flush(_ out: inout [UInt8]) throws {
             try out.withUnsafeBytes(write)
             out.removeAll(keepingCapacity: true)
         }
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(chunk + 4096)
-        let half = order.count >= 8192 ? order.count / 2 : order.count
-        nonisolated(unsafe) let shared = (texts, order)
-        let second = half < order.count
+        let half = states.entryCount >= 8192 ? states.middle : states.end
+        nonisolated(unsafe) let shared = states
+        let second = half.base < states.base.count || half.tail < states.tailOrder.count
             ? Background { () -> [UInt8] in
                 var tail: [UInt8] = []
-                _ = shared.0.appendMembers(shared.1[half...], first: false, into: &tail, chunk: .max) { _ in }
+                _ = shared.appendMembers(from: half, to: shared.end, first: false, into: &tail, chunk: .max) { _ in }
                 return tail
             } : nil
         var empty = true
         do {
-            empty = try texts.appendMembers(order[..<half], first: true, into: &out, chunk: chunk, flush: flush)
+            empty = try states.appendMembers(from: states.start, to: half, first: true, into: &out, chunk: chunk, flush: flush)
         } catch {
             _ = second?.wait()
             throw error
@@ -192,37 +192,44 @@ public final class Replayer {
         return true
     }
 
-    /// Every record's state after `offset` folded on text, and the slots in key order (nil for rules
-    /// other than the default). States from a stored checkpoint are borrowed from its mapped file,
-    /// which `stored` keeps open. The keys read from the checkpoint are sorted on another thread
-    /// while the records after it are folded.
-    private func textStates(at offset: Int64) throws -> (TextStates, [TextStates.SortKey])? {
+    /// Every record's state after `offset` as text, in key order (nil for rules other than the
+    /// default): the stored states at the nearest checkpoint (in key order, borrowed from the mapped
+    /// files, which `stored` keeps open) and the records after it, kept by key and merged as the states
+    /// are written. A long run of records after the checkpoint (a log without stored checkpoints) is
+    /// folded instead, so that memory does not grow with it.
+    private func textStates(at offset: Int64) throws -> StateTexts? {
         guard fold.allMerge else { return nil }
         let end = min(offset + 1, log.count)
-        var texts = TextStates()
         var position: Int64 = 0
-        if end > 0, let stored = storedCheckpoints() {
-            texts.reserve(stored.fullBlockEntries(atOrBefore: end) + Int(min(end, Int64(CheckpointFile.deltaInterval))))
-            let found = stored.forEachEntryNewestFirst(atOrBefore: end, reset: { texts = TextStates() }) { key, state in
-                texts.borrowIfAbsent(key, state)
-            }
-            position = found ?? 0
-        }
-        guard position < end else { return (texts, texts.sortedSlots(0..<texts.count)) }
-        // The sort reads a copy of the slots so far; the fold below adds to its own (copy on write).
-        nonisolated(unsafe) let snapshot = texts
-        let sorted = texts.count >= 4096 && end - position >= 1024 ? Background { snapshot.sortedSlots(0..<snapshot.count) } : nil
-        do {
+        var base: [StoredEntry] = []
+        if end > 0, let stored = storedCheckpoints(), let found = stored.sortedEntries(atOrBefore: end) { (position, base) = found }
+        let count = Int(max(0, end - position))
+        if count <= patchTail {
+            var tail = TailPatches()
+            tail.reserve(events: count, bytes: count * 96)
             try log.forEachView(from: position, to: end) { view in
-                texts.merge(view.key, view.payload)
+                tail.add(view.key, view.payload)
                 return true
             }
-        } catch {
-            _ = sorted?.wait()
-            throw error
+            tail.sort()
+            return StateTexts(base: base, tail: .patches(tail))
         }
-        return (texts, texts.sortedSlots(extending: sorted?.wait() ?? []))
+        var texts = TextStates()
+        texts.reserve(min(count, Int(CheckpointFile.deltaInterval) * 4))
+        try base.withUnsafeBufferPointer { entries in
+            try log.forEachView(from: position, to: end) { view in
+                texts.merge(view.key, view.payload) { key in
+                    SortedBlocks.find(key, prefix: KeyOrder.Prefix(key), in: entries).flatMap { entries[$0].state }
+                }
+                return true
+            }
+        }
+        return StateTexts(base: base, tail: .folded(texts, texts.sortedSlots(0..<texts.count)))
     }
+
+    /// Records after a checkpoint up to which ``textStates(at:)`` keeps their data instead of folding
+    /// it (four delta intervals; tests lower it to try the fold).
+    var patchTail = 4 * Int(CheckpointFile.deltaInterval)
 
     /// The closest known state at or before `end` records: a kept checkpoint, or a stored one when it
     /// is closer.

@@ -90,8 +90,37 @@ final class StoredCheckpoints {
     func forEachEntryNewestFirst(atOrBefore end: Int64, reset: () -> Void,
                                  _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) -> Int64? {
         while let position = position(atOrBefore: end) {
-            if read(at: position, body) { return position }
+            if read(at: position, { chain, file in chain.forEachEntryNewestFirst(file, upTo: position, body) }) { return position }
             reset()
+        }
+        return nil
+    }
+
+    /// The state of every record at the largest stored position at or before `end` as entries in the
+    /// mapped files, sorted by key (absent records included), and that position; nil when there is none.
+    /// Blocks in key order (as writers store them) are merged (``SortedBlocks``); older files, whose
+    /// blocks are not, give the newest entry of each key by a table, sorted after.
+    func sortedEntries(atOrBefore end: Int64) -> (position: Int64, entries: [StoredEntry])? {
+        while let position = position(atOrBefore: end) {
+            var entries: [StoredEntry] = []
+            let read = read(at: position) { chain, file in
+                let blocks = chain.blocks.reversed().filter { $0.header.position <= position }
+                if blocks.allSatisfy(\.header.sorted),
+                    let merged = try? SortedBlocks.merge(blocks.map { (UnsafeRawBufferPointer(rebasing: file[$0.offset..<($0.offset + $0.header.length)]), $0.header) })
+                {
+                    entries = merged
+                    return true
+                }
+                // Entries out of order (or that do not frame: then the reading below fails too).
+                var seen = ByteKeySet(capacity: blocks.last?.header.entries ?? 1024)
+                let framed = chain.forEachEntryNewestFirst(file, upTo: position) { key, state in
+                    if seen.insert(key) { entries.append(StoredEntry(key: key, state: state)) }
+                }
+                entries.sort { KeyOrder.less($0.prefix, $0.key, $1.prefix, $1.key) }
+                return framed
+            }
+            // A block that failed is gone from the chain: the next round tries the position before it.
+            if read { return (position, entries) }
         }
         return nil
     }
@@ -114,7 +143,7 @@ final class StoredCheckpoints {
     /// Reads the entries at a stored position, checking the CRCs of the blocks it uses that were not
     /// checked yet (on another thread when they are large, while the entries are read). False when a
     /// block fails: the chain is cut before it, so the position is gone.
-    private func read(at position: Int64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) -> Bool {
+    private func read(at position: Int64, _ body: (CheckpointChain, UnsafeRawBufferPointer) -> Bool) -> Bool {
         guard let i = segmentIndex(holding: position),
             let s = segment(i), let k = s.chain.blockIndex(at: position)
         else { return false }
@@ -132,12 +161,12 @@ final class StoredCheckpoints {
                 result.failed = unchecked.first { !chain.checksumHolds($0, in: file) }
                 done.signal()
             }
-            parsed = s.chain.forEachEntryNewestFirst(s.file.bytes, upTo: position, body)
+            parsed = body(s.chain, s.file.bytes)
             done.wait()
             failed = result.failed
         } else {
             failed = unchecked.first { !s.chain.checksumHolds($0, in: s.file.bytes) }
-            if failed == nil { parsed = s.chain.forEachEntryNewestFirst(s.file.bytes, upTo: position, body) }
+            if failed == nil { parsed = body(s.chain, s.file.bytes) }
         }
         // A block whose entries do not fit it (a writer's bug, as its CRC held) is cut as a damaged one is.
         if failed == nil && !parsed { failed = k }
