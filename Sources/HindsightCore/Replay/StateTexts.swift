@@ -31,47 +31,6 @@ struct StoredEntry {
 /// the state at a position is the newest entry of each key over the blocks back to the full one,
 /// found by a k-way merge in key order instead of a hash lookup per entry and a sort afterwards.
 enum SortedBlocks {
-    /// A cursor over one block's entries.
-    private struct Cursor {
-        let base: UnsafeRawPointer
-        var p: Int
-        let end: Int
-        var left: Int
-        /// Newer blocks have lower ranks: of entries with the same key, the lowest rank's wins.
-        let rank: Int
-        var current: StoredEntry
-
-        /// Reads the next entry; false when the block has none left. Throws when an entry does not
-        /// fit the block or is not after the one before it.
-        mutating func advance(first: Bool = false) throws(SortedBlocks.Failure) -> Bool {
-            guard left > 0 else {
-                guard p == end else { throw .framing }
-                return false
-            }
-            left -= 1
-            guard p + 4 <= end else { throw .framing }
-            let keyCount = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
-            p += 4
-            guard keyCount <= end - p, p + keyCount + 4 <= end else { throw .framing }
-            let keyStart = base + p
-            p += keyCount
-            let stateLength = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self))
-            p += 4
-            var stateCount: Int32 = -1
-            if stateLength != CheckpointFile.absent {
-                guard stateLength <= UInt32(Int32.max), Int(stateLength) <= end - p else { throw .framing }
-                stateCount = Int32(stateLength)
-            }
-            let key = UnsafeRawBufferPointer(start: keyStart, count: keyCount)
-            let entry = StoredEntry(prefix: KeyOrder.Prefix(key), keyStart: keyStart, stateStart: base + p,
-                                    keyCount: Int32(keyCount), stateCount: stateCount)
-            p += max(0, Int(stateCount))
-            if !first, KeyOrder.compare(current.prefix, current.key, entry.prefix, key) >= 0 { throw .order }
-            current = entry
-            return true
-        }
-    }
-
     enum Failure: Error {
         /// An entry does not fit its block.
         case framing
@@ -79,28 +38,98 @@ enum SortedBlocks {
         case order
     }
 
+    /// Some of one block's entries: `count` entries in the bytes `start ..< end` of the block at `base`.
+    private struct Run {
+        let base: UnsafeRawPointer
+        var start: Int
+        var end: Int
+        var count: Int
+        /// Newer blocks have lower ranks: of entries with the same key, the lowest rank's wins.
+        let rank: Int
+    }
+
+    /// The entry at `p` (before `end`) of the block at `base`, and where the next one starts.
+    @inline(__always)
+    private static func entry(_ base: UnsafeRawPointer, at p: Int, end: Int) throws(Failure) -> (StoredEntry, next: Int) {
+        guard p + 4 <= end else { throw .framing }
+        let keyCount = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
+        let keyAt = p + 4
+        guard keyCount <= end - keyAt, keyAt + keyCount + 4 <= end else { throw .framing }
+        let stateAt = keyAt + keyCount + 4
+        let stateLength = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: stateAt - 4, as: UInt32.self))
+        var stateCount: Int32 = -1
+        if stateLength != CheckpointFile.absent {
+            guard stateLength <= UInt32(Int32.max), Int(stateLength) <= end - stateAt else { throw .framing }
+            stateCount = Int32(stateLength)
+        }
+        let key = UnsafeRawBufferPointer(start: base + keyAt, count: keyCount)
+        return (StoredEntry(prefix: KeyOrder.Prefix(key), keyStart: base + keyAt, stateStart: base + stateAt,
+                            keyCount: Int32(keyCount), stateCount: stateCount),
+                stateAt + max(0, Int(stateCount)))
+    }
+
+    /// A cursor over a run's entries.
+    private struct Cursor {
+        var run: Run
+        var p: Int
+        var left: Int
+        var current: StoredEntry
+
+        /// A cursor at the run's first entry; nil when it has none.
+        init?(_ run: Run) throws(Failure) {
+            guard run.count > 0 else {
+                guard run.start == run.end else { throw .framing }
+                return nil
+            }
+            (current, p) = try SortedBlocks.entry(run.base, at: run.start, end: run.end)
+            self.run = run
+            left = run.count - 1
+        }
+
+        /// Reads the next entry; false when the run has none left. Throws when an entry does not
+        /// fit the block or is not after the one before it.
+        @inline(__always)
+        mutating func advance() throws(Failure) -> Bool {
+            guard left > 0 else {
+                guard p == run.end else { throw .framing }
+                return false
+            }
+            left -= 1
+            let (entry, next) = try SortedBlocks.entry(run.base, at: p, end: run.end)
+            if KeyOrder.compare(current.prefix, current.key, entry.prefix, entry.key) >= 0 { throw .order }
+            current = entry
+            p = next
+            return true
+        }
+    }
+
     /// Whether cursor `a`'s entry comes out before `b`'s: the smaller key, and of equal keys the newer block's.
     @inline(__always)
     private static func before(_ a: Cursor, _ b: Cursor) -> Bool {
         let c = KeyOrder.compare(a.current.prefix, a.current.key, b.current.prefix, b.current.key)
-        return c != 0 ? c < 0 : a.rank < b.rank
+        return c != 0 ? c < 0 : a.run.rank < b.run.rank
     }
 
     /// The newest entry of each key over `blocks` (whole blocks with their headers, newest first), in
     /// key order; absent records are kept (as entries with no state). Throws when a block's entries
     /// do not frame or are not in key order.
     static func merge(_ blocks: [(bytes: UnsafeRawBufferPointer, header: CheckpointFile.Header)]) throws(Failure) -> [StoredEntry] {
-        var heap: [Cursor] = []
-        var total = 0
+        var runs: [Run] = []
         for (rank, (bytes, header)) in blocks.enumerated() {
-            guard let base = bytes.baseAddress, bytes.count >= header.length else { throw .framing }
-            var cursor = Cursor(base: base, p: CheckpointFile.headerSize, end: header.length - 4, left: header.entries, rank: rank,
-                                current: StoredEntry(prefix: KeyOrder.Prefix(UnsafeRawBufferPointer(start: nil, count: 0)), keyStart: base,
-                                                     stateStart: base, keyCount: 0, stateCount: -1))
-            if try cursor.advance(first: true) { heap.append(cursor) }
-            total += header.entries
+            guard let base = bytes.baseAddress, bytes.count >= header.length, header.length >= CheckpointFile.headerSize + 4 else { throw .framing }
+            runs.append(Run(base: base, start: CheckpointFile.headerSize, end: header.length - 4, count: header.entries, rank: rank))
         }
-        // A binary min-heap of cursors by (key, rank).
+        return try merge(runs)
+    }
+
+    /// The merge of `runs` (newest first): the last, oldest one (the full block: most of the keys) is
+    /// walked beside a binary min-heap of the others' cursors by (key, rank), so most entries cost
+    /// one comparison.
+    private static func merge(_ runs: [Run]) throws(Failure) -> [StoredEntry] {
+        guard let oldest = runs.last else { return [] }
+        var cursors: [Cursor] = []
+        for run in runs.dropLast() { if let cursor = try Cursor(run) { cursors.append(cursor) } }
+        var heap = Array(cursors.indices)
         func siftDown(_ start: Int) {
             var i = start
             let n = heap.count
@@ -108,30 +137,40 @@ enum SortedBlocks {
                 let l = 2 * i + 1
                 guard l < n else { return }
                 var m = l
-                if l + 1 < n, before(heap[l + 1], heap[l]) { m = l + 1 }
-                guard before(heap[m], heap[i]) else { return }
+                if l + 1 < n, before(cursors[heap[l + 1]], cursors[heap[l]]) { m = l + 1 }
+                guard before(cursors[heap[m]], cursors[heap[i]]) else { return }
                 heap.swapAt(i, m)
                 i = m
             }
         }
         for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
         var out: [StoredEntry] = []
-        // About the full block's keys (the oldest block), and some added since.
-        out.reserveCapacity(min(total, (blocks.last?.header.entries ?? 0) * 5 / 4 + 1024))
-        while !heap.isEmpty {
-            let top = heap[0].current
+        out.reserveCapacity(min(runs.reduce(0) { $0 + $1.count }, oldest.count * 5 / 4 + 1024))
+        var full = try Cursor(oldest)
+        while let top = heap.first.map({ cursors[$0].current }) {
+            if var f = full {
+                let c = KeyOrder.compare(top.prefix, top.key, f.current.prefix, f.current.key)
+                if c >= 0 {
+                    if c > 0 { out.append(f.current) }
+                    full = try f.advance() ? f : nil
+                    if c > 0 { continue }
+                }
+            }
+            // A newer block's entry, unless a still newer one of its key came out already.
             if let last = out.last, KeyOrder.compare(last.prefix, last.key, top.prefix, top.key) == 0 {
-                // An older entry of a key already given.
             } else {
                 out.append(top)
             }
-            if try heap[0].advance() {
+            if try cursors[heap[0]].advance() {
                 siftDown(0)
             } else {
                 heap.swapAt(0, heap.count - 1)
                 heap.removeLast()
                 siftDown(0)
             }
+        }
+        if var f = full {
+            repeat { out.append(f.current) } while try f.advance()
         }
         return out
     }
@@ -273,29 +312,55 @@ struct StateTexts {
     /// Calls `body` with the key and state text of each present record from `from` to `to`, in key
     /// order (the tail's state wins over the stored one of the same key).
     func forEach(from: Cut, to: Cut, _ body: (_ key: UnsafeRawBufferPointer, _ state: UnsafeRawBufferPointer) throws -> Void) rethrows {
-        let order = tailOrder
-        var merger = RawMergePatch()
-        var out: [UInt8] = [], spare: [UInt8] = []
-        var i = from.base, j = from.tail
-        while i < to.base || j < to.tail {
-            if j < to.tail {
-                let entry = order[j]
-                let c = i < to.base ? withTailKey(entry.slot) { KeyOrder.compare(base[i].prefix, base[i].key, entry.prefix, $0) } : 1
-                if c >= 0 {
-                    switch tail {
-                    case .patches(let p):
-                        p.state(entry.slot, onto: c == 0 ? base[i].state : nil, merger: &merger, out: &out, spare: &spare)
-                        try p.withKey(entry.slot) { key in try out.withUnsafeBytes { try body(key, $0) } }
-                    case .folded(let texts, _):
-                        try texts.withEntry(entry.slot) { key, text in if let text { try body(key, text) } }
+        switch tail {
+        case .patches(let patches):
+            var merger = RawMergePatch()
+            var out: [UInt8] = [], spare: [UInt8] = []
+            try walk(from: from, to: to, order: patches.order, key: { patches.withKey($0, $1) }) { slot, stored in
+                patches.state(slot, onto: stored, merger: &merger, out: &out, spare: &spare)
+                try patches.withKey(slot) { key in try out.withUnsafeBytes { try body(key, $0) } }
+            } stored: { try body($0, $1) }
+        case .folded(let texts, let order):
+            try walk(from: from, to: to, order: order, key: { texts.withKey($0, $1) }) { slot, _ in
+                try texts.withEntry(slot) { key, text in if let text { try body(key, text) } }
+            } stored: { try body($0, $1) }
+        }
+    }
+
+    /// The merge of the stored entries and the tail's slots (`order`, keys by `key`) from `from` to
+    /// `to`: `tailEntry` for a tail slot (with the stored state of its key, if any), `stored` for a
+    /// present stored record that the tail does not change.
+    @inline(__always)
+    private func walk(from: Cut, to: Cut, order: [KeyOrder.Keyed], key: (Int, (UnsafeRawBufferPointer) -> Int) -> Int,
+                      tailEntry: (_ slot: Int, _ stored: UnsafeRawBufferPointer?) throws -> Void,
+                      stored: (_ key: UnsafeRawBufferPointer, _ state: UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try base.withUnsafeBufferPointer { base in
+            try order.withUnsafeBufferPointer { order in
+                var i = from.base, j = from.tail
+                while j < to.tail {
+                    let entry = order[j]
+                    // The stored records before the tail's next key, then that key.
+                    var c = 1
+                    while i < to.base {
+                        let e = base[i]
+                        c = key(entry.slot) { KeyOrder.compare(e.prefix, e.key, entry.prefix, $0) }
+                        if c >= 0 { break }
+                        if let state = e.state { try stored(e.key, state) }
+                        i += 1
+                    }
+                    if i < to.base && c == 0 {
+                        try tailEntry(entry.slot, base[i].state)
+                        i += 1
+                    } else {
+                        try tailEntry(entry.slot, nil)
                     }
                     j += 1
-                    if c == 0 { i += 1 }
-                    continue
+                }
+                while i < to.base {
+                    if let state = base[i].state { try stored(base[i].key, state) }
+                    i += 1
                 }
             }
-            if let state = base[i].state { try body(base[i].key, state) }
-            i += 1
         }
     }
 
