@@ -110,27 +110,32 @@ enum CheckpointFile {
     @discardableResult
     static func forEachEntry(_ block: UnsafeRawBufferPointer, _ header: Header,
                              _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?) -> Void) -> Bool {
+        guard let base = block.baseAddress, header.length >= headerSize + 4, block.count >= header.length else { return false }
         var p = headerSize
         let end = header.length - 4
         for _ in 0..<header.entries {
-            guard p + 4 <= end else { return false }
-            let keyLength = Int(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
-            p += 4
-            guard keyLength <= end - p, p + keyLength + 4 <= end else { return false }
-            let key = UnsafeRawBufferPointer(rebasing: block[p..<(p + keyLength)])
-            p += keyLength
-            let stateLength = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: p, as: UInt32.self))
-            p += 4
-            if stateLength == absent {
-                body(key, nil)
-            } else {
-                let n = Int(stateLength)
-                guard n <= end - p else { return false }
-                body(key, UnsafeRawBufferPointer(rebasing: block[p..<(p + n)]))
-                p += n
-            }
+            guard let e = entry(base, at: p, end: end) else { return false }
+            let key = UnsafeRawBufferPointer(start: base + e.keyAt, count: e.keyCount)
+            body(key, e.stateCount < 0 ? nil : UnsafeRawBufferPointer(start: base + e.stateAt, count: e.stateCount))
+            p = e.next
         }
         return p == end
+    }
+
+    /// Where the parts of the entry at `p` of the block at `base` are (its bytes end before `end`):
+    /// key and state (`stateCount` -1: absent), and where the next entry starts; nil when it does not
+    /// fit (or a key or state is 2 GiB or more).
+    @inline(__always)
+    static func entry(_ base: UnsafeRawPointer, at p: Int, end: Int) -> (keyAt: Int, keyCount: Int, stateAt: Int, stateCount: Int, next: Int)? {
+        guard p + 4 <= end else { return nil }
+        let keyCount = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
+        let keyAt = p + 4
+        guard keyCount <= end - keyAt, keyAt + keyCount + 4 <= end, keyCount <= Int(Int32.max) else { return nil }
+        let stateAt = keyAt + keyCount + 4
+        let stateLength = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: stateAt - 4, as: UInt32.self))
+        guard stateLength != absent else { return (keyAt, keyCount, stateAt, -1, stateAt) }
+        guard stateLength <= UInt32(Int32.max), Int(stateLength) <= end - stateAt else { return nil }
+        return (keyAt, keyCount, stateAt, Int(stateLength), stateAt + Int(stateLength))
     }
 
     /// Writes a block header at `out` (`length`: the whole block's bytes, CRC included).

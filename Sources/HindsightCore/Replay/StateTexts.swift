@@ -51,21 +51,11 @@ enum SortedBlocks {
     /// The entry at `p` (before `end`) of the block at `base`, and where the next one starts.
     @inline(__always)
     private static func entry(_ base: UnsafeRawPointer, at p: Int, end: Int) throws(Failure) -> (StoredEntry, next: Int) {
-        guard p + 4 <= end else { throw .framing }
-        let keyCount = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: p, as: UInt32.self)))
-        let keyAt = p + 4
-        guard keyCount <= end - keyAt, keyAt + keyCount + 4 <= end else { throw .framing }
-        let stateAt = keyAt + keyCount + 4
-        let stateLength = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: stateAt - 4, as: UInt32.self))
-        var stateCount: Int32 = -1
-        if stateLength != CheckpointFile.absent {
-            guard stateLength <= UInt32(Int32.max), Int(stateLength) <= end - stateAt else { throw .framing }
-            stateCount = Int32(stateLength)
-        }
-        let key = UnsafeRawBufferPointer(start: base + keyAt, count: keyCount)
-        return (StoredEntry(prefix: KeyOrder.Prefix(key), keyStart: base + keyAt, stateStart: base + stateAt,
-                            keyCount: Int32(keyCount), stateCount: stateCount),
-                stateAt + max(0, Int(stateCount)))
+        guard let e = CheckpointFile.entry(base, at: p, end: end) else { throw .framing }
+        let key = UnsafeRawBufferPointer(start: base + e.keyAt, count: e.keyCount)
+        return (StoredEntry(prefix: KeyOrder.Prefix(key), keyStart: base + e.keyAt, stateStart: base + e.stateAt,
+                            keyCount: Int32(e.keyCount), stateCount: Int32(e.stateCount)),
+                e.next)
     }
 
     /// A cursor over a run's entries.

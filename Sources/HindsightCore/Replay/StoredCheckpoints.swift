@@ -125,16 +125,6 @@ final class StoredCheckpoints {
         return nil
     }
 
-    /// The number of records in the full block that the states at `position` start from (what
-    /// ``forEachEntryNewestFirst(atOrBefore:reset:_:)`` will give about that many keys for); 0 when unknown.
-    func fullBlockEntries(atOrBefore end: Int64) -> Int {
-        guard let position = position(atOrBefore: end),
-            let i = segmentIndex(holding: position),
-            let first = segment(i)?.chain.blocks.first
-        else { return 0 }
-        return first.header.entries
-    }
-
     /// The segment whose checkpoint file has a block at `position` (the later one when two do).
     private func segmentIndex(holding position: Int64) -> Int? {
         log.segments.indices.last { log.segments[$0].base <= position && segment($0)?.chain.blockIndex(at: position) != nil }
