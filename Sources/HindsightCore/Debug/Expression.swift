@@ -136,6 +136,9 @@ public struct WatchContext {
     /// The event and its data (parsed once); nil when the expression does not read the event
     /// (``WatchExpression/readsEvent``), so that a scan need not decode every record.
     var event: (record: Record, data: JSON)?
+    /// The states as JSON text, for a scan that folds on text: paths into them are resolved on the text
+    /// (``WatchPath/values(inText:)``) and `before` and `after` are not used. Valid while evaluating.
+    var texts: (before: UnsafeRawBufferPointer?, after: UnsafeRawBufferPointer?)?
 
     public init(before: JSON?, after: JSON?, record: Record, data: JSON? = nil) {
         self.before = before
@@ -150,6 +153,15 @@ public struct WatchContext {
         self.event = nil
     }
 
+    /// A context on the states' texts (valid while the expression is evaluated), with the event if the
+    /// expression reads it.
+    init(beforeText: UnsafeRawBufferPointer?, afterText: UnsafeRawBufferPointer?, record: Record?) {
+        self.before = nil
+        self.after = nil
+        self.event = record.map { ($0, $0.data()) }
+        self.texts = (beforeText, afterText)
+    }
+
     var eventDocument: JSON {
         guard let (record, data) = event else { return .null }
         return [
@@ -161,8 +173,8 @@ public struct WatchContext {
 
     func values(_ path: WatchPath) -> [JSON] {
         switch path.root {
-        case .state: return path.values(in: after)
-        case .before: return path.values(in: before)
+        case .state: return texts.map { path.values(inText: $0.after) } ?? path.values(in: after)
+        case .before: return texts.map { path.values(inText: $0.before) } ?? path.values(in: before)
         case .event: return path.values(in: eventDocument)
         }
     }

@@ -82,28 +82,34 @@ public enum Finder {
         let middle = (range.lowerBound + Int64(range.count) / 2) / interval * interval
         let split = !last && ProcessInfo.processInfo.activeProcessorCount > 1 && range.count >= splitThreshold
             && middle > range.lowerBound && middle < range.upperBound
+        // Each part's scan is made ready here (the states before it are read on this thread) and run
+        // with a reader of its own.
+        func prepared(_ part: Range<Int64>) throws -> @Sendable (LogReader, () -> Bool) throws -> ScanHit? {
+            let skip = t.skip
+            if skip.allSatisfy({ $0 >= part.lowerBound }), let start = try textStart(t, before: part.lowerBound) {
+                return { log, cancelled in try scanText(e, log: log, skip: skip, start: start, range: part, last: last, cancelled: cancelled) }
+            }
+            let start = try t.states(at: part.lowerBound - 1)
+            let fold = t.replayer.fold
+            return { log, cancelled in try scan(e, log: log, fold: fold, skip: skip, start: start, range: part, last: last, cancelled: cancelled) }
+        }
         let hit: ScanHit?
         if split {
-            let firstStart = try t.states(at: range.lowerBound - 1)
-            let secondStart = try t.states(at: middle - 1)
+            let first = try prepared(range.lowerBound..<middle)
+            let runSecond = try prepared(middle..<range.upperBound)
             let second = SecondHalf()
-            let (directory, fold, skip) = (t.log.directory, t.replayer.fold, t.skip)
+            let directory = t.log.directory
             let thread = Thread {
-                second.finish(Result {
-                    try scan(e, log: try LogReader(directory: directory), fold: fold, skip: skip, start: secondStart,
-                             range: middle..<range.upperBound, last: false, cancelled: { second.cancelled })
-                })
+                second.finish(Result { try runSecond(try LogReader(directory: directory), { second.cancelled }) })
             }
             thread.name = "hindsight find"
             thread.start()
-            let first = try scan(e, log: t.log, fold: t.replayer.fold, skip: t.skip, start: firstStart,
-                                 range: range.lowerBound..<middle, last: false, cancelled: { false })
-            if first != nil { second.cancel() }
+            let firstHit = try first(t.log, { false })
+            if firstHit != nil { second.cancel() }
             let other = try second.wait().get()
-            hit = first ?? other
+            hit = firstHit ?? other
         } else {
-            hit = try scan(e, log: t.log, fold: t.replayer.fold, skip: t.skip, start: try t.states(at: range.lowerBound - 1),
-                           range: range, last: last, cancelled: { false })
+            hit = try prepared(range)(t.log, { false })
         }
         guard let hit else { return nil }
         let before = e.isEventPredicate ? hit.before : try t.state(of: hit.key, at: hit.offset - 1)
@@ -164,6 +170,67 @@ public enum Finder {
         }
         return found
     }
+}
+
+extension Finder {
+    /// Every record's state as text before `offset`, ready for ``scanText``; nil when the rules do
+    /// not merge every event (the scan folds trees then).
+    static func textStart(_ t: Timeline, before offset: Int64) throws -> TextScanStart? {
+        guard t.replayer.fold.allMerge else { return nil }
+        var start = TextScanStart()
+        guard offset > 0 else { return start }
+        let read = try t.replayer.forEachStateText(at: offset - 1) { key, text in
+            let (slot, new) = start.keys.slot(key, hash: HashIndex.hash(key))
+            if new { start.texts.addSlot() }
+            start.texts.set(slot, text)
+        }
+        return read ? start : nil
+    }
+
+    /// ``scan(_:log:fold:skip:start:range:last:cancelled:)`` for rules that merge every event, folded on
+    /// text as the audit export folds (``TextArena``, ``RawMergePatch``): the expression's paths are
+    /// resolved on the states' texts, and a state is parsed only where the expression turns true.
+    static func scanText(_ e: WatchExpression, log: LogReader, skip: Set<Int64>, start: TextScanStart, range: Range<Int64>,
+                         last: Bool, cancelled: () -> Bool) throws -> ScanHit? {
+        var keys = start.keys
+        var texts = start.texts
+        // Per record: 0 not met yet in the range, 1 the expression was false after its last event, 2 true.
+        var truths = [UInt8](repeating: 0, count: keys.count)
+        let eventLike = e.isEventPredicate
+        let readsEvent = e.readsEvent
+        var found: ScanHit?
+        try log.forEachView(from: range.lowerBound, to: range.upperBound) { view in
+            if view.offset & 0x3FFF == 0 && cancelled() { return false }
+            if !skip.isEmpty && skip.contains(view.offset) { return true }
+            let (slot, new) = keys.slot(view.key, hash: HashIndex.hash(view.key))
+            if new {
+                texts.addSlot()
+                truths.append(0)
+            }
+            let record = readsEvent ? view.record() : nil
+            return texts.merge(slot, view.payload) { before, after in
+                // As the tree scan: a state expression turns true where it was false, and before the
+                // record's first event in the range it had its truth on the state at the range's start.
+                let was = eventLike || (truths[slot] == 0
+                    ? (before.map { e.evaluate(WatchContext(beforeText: nil, afterText: $0, record: record)) } ?? false)
+                    : truths[slot] == 2)
+                let truth = e.evaluate(WatchContext(beforeText: eventLike ? before : nil, afterText: after, record: record))
+                truths[slot] = truth ? 2 : 1
+                guard truth && (eventLike || !was) else { return true }
+                found = ScanHit(offset: view.offset, key: view.keyString,
+                                before: eventLike ? before.flatMap { try? JSONParser.parse($0) } : nil,
+                                after: try? JSONParser.parse(after))
+                return last
+            }
+        }
+        return found
+    }
+}
+
+/// Every record's state as text at the start of a scan on text: slots by key, and their texts.
+struct TextScanStart: Sendable {
+    var keys = KeySlots()
+    var texts = TextArena()
 }
 
 /// Where a scan matched (the record is read once the scans are done).

@@ -241,22 +241,11 @@ struct TextDiff {
     /// Appends the element ranges of an array text whose elements are all atoms; false otherwise.
     private mutating func scanElements(_ array: UnsafeRawBufferPointer) -> Bool {
         guard let p = array.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
-        let end = array.count
-        var i = JSONTextScan.skipSpace(p, 1, end)
-        if i < end, p[i] == UInt8(ascii: "]") { return true }
-        while i < end {
-            i = JSONTextScan.skipSpace(p, i, end)
-            let start = i
-            i = JSONTextScan.skipValue(p, i, end)
-            guard i <= end, i > start, TextDiff.isAtom(TextDiff.slice(array, start..<i)) else { return false }
-            elements.append(start..<i)
-            i = JSONTextScan.skipSpace(p, i, end)
-            guard i < end else { return false }
-            if p[i] == UInt8(ascii: "]") { return true }
-            guard p[i] == UInt8(ascii: ",") else { return false }
-            i += 1
+        return JSONTextScan.forEachElement(p, 0..<array.count) { element in
+            guard TextDiff.isAtom(TextDiff.slice(array, element)) else { return false }
+            elements.append(element)
+            return true
         }
-        return false
     }
 
     /// A value whose bytes tell its equality: a string of plain text, `true`, `false`, `null`, or an

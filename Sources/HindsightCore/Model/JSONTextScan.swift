@@ -68,4 +68,25 @@ enum JSONTextScan {
             return j
         }
     }
+
+    /// Calls `body` with the range of each element of the array at `array` (`p[array.lowerBound]` is its
+    /// `[`), in order, until `body` returns false. True when every element was visited and the array
+    /// scanned to its `]`; false when `body` stopped or the text does not scan.
+    static func forEachElement(_ p: UnsafePointer<UInt8>, _ array: Range<Int>, _ body: (Range<Int>) -> Bool) -> Bool {
+        let end = array.upperBound
+        var i = skipSpace(p, array.lowerBound + 1, end)
+        if i < end, p[i] == UInt8(ascii: "]") { return true }
+        while i < end {
+            i = skipSpace(p, i, end)
+            let start = i
+            i = skipValue(p, i, end)
+            guard i <= end, i > start, body(start..<i) else { return false }
+            i = skipSpace(p, i, end)
+            guard i < end else { return false }
+            if p[i] == UInt8(ascii: "]") { return true }
+            guard p[i] == UInt8(ascii: ",") else { return false }
+            i += 1
+        }
+        return false
+    }
 }

@@ -75,22 +75,7 @@ struct DebugTests {
     }
 
     /// The reference: every transition of the expression, by brute force over full replays.
-    func transitions(_ e: WatchExpression, _ t: Timeline) throws -> [Int64] {
-        var map = StateMap()
-        var previous: [String: Bool] = [:]
-        var out: [Int64] = []
-        try t.log.forEach(from: 0) { r in
-            if t.skip.contains(r.offset) { return true }
-            let before = map[r.key]
-            let after = t.replayer.apply(r, to: before)
-            map[r.key] = after
-            let truth = e.evaluate(WatchContext(before: before, after: after, record: r))
-            if truth && (e.isEventPredicate || !(previous[r.key] ?? false)) { out.append(r.offset) }
-            previous[r.key] = truth
-            return true
-        }
-        return out
-    }
+    func transitions(_ e: WatchExpression, _ t: Timeline) throws -> [Int64] { try FindReference.transitions(e, t).map(\.offset) }
 
     @Test func findMatchesABruteForceReference() async throws {
         await propertyCheck(count: 12, input: Gen.int(in: 1...100_000)) { seed in
