@@ -69,57 +69,72 @@ struct GeneratedRow: Sendable {
 
 /// Text that a canonical row writes as a JSON string.
 protocol CanonicalString {
-    func writeJSONString(into out: inout [UInt8])
+    /// The length of its UTF-8 bytes (see ``JSONStringWriter/bound(_:)``).
+    var utf8Count: Int { get }
+    func writeJSONString(into out: inout ByteCursor)
 }
 
 extension String: CanonicalString {
-    func writeJSONString(into out: inout [UInt8]) { JSONStringWriter.write(self, into: &out) }
+    var utf8Count: Int { utf8.count }
+    func writeJSONString(into out: inout ByteCursor) { JSONStringWriter.write(self, into: &out) }
 }
 
 extension UnsafeRawBufferPointer: CanonicalString {
-    func writeJSONString(into out: inout [UInt8]) { JSONStringWriter.write(bytes: self, into: &out) }
+    var utf8Count: Int { count }
+    func writeJSONString(into out: inout ByteCursor) { JSONStringWriter.write(bytes: self, into: &out) }
 }
 
 /// UTF-8 text known to be valid (a `String`'s bytes, or a summary made of valid pieces): written
 /// without checking it again.
 struct ValidUTF8: CanonicalString {
     let bytes: UnsafeRawBufferPointer
-    func writeJSONString(into out: inout [UInt8]) { JSONStringWriter.write(validUTF8: bytes, into: &out) }
+    var utf8Count: Int { bytes.count }
+    func writeJSONString(into out: inout ByteCursor) { JSONStringWriter.write(validUTF8: bytes, into: &out) }
 }
 
 extension CanonicalBytes {
+    /// The most bytes ``row(seq:offset:logTime:eventTime:key:type:id:version:actor:summary:hash:prev:into:times:)``
+    /// writes besides its five strings: the member names and punctuation (under 120), three integers
+    /// (20 each), two times (``ISOTimeCache/bound``) and two 32-byte hashes in hex.
+    static let rowFixedBound = 120 + 3 * 20 + 2 * ISOTimeCache.bound + 2 * 64
+
     /// A row's canonical content up to its optional columns (see docs/AUDIT.md): the one writer of
-    /// these bytes, from strings (``GeneratedRow``) or from a record's bytes (the text fold).
+    /// these bytes, from strings (``GeneratedRow``) or from a record's bytes (the text fold). Written
+    /// through one cursor with room for the longest row these fields can make.
     static func row<Field: CanonicalString, Text: CanonicalString>(
         seq: Int, offset: Int64, logTime: Timestamp, eventTime: Timestamp, key: Field, type: Field, id: Field, version: Int,
         actor: Text, summary: Text, hash: UnsafeRawBufferPointer, prev: UnsafeRawBufferPointer,
         into out: inout [UInt8], times: inout RowTimeCaches
     ) {
-        out.append(static: CanonicalBytes.seq)
-        int(Int64(seq), into: &out)
-        out.append(static: CanonicalBytes.offset)
-        int(offset, into: &out)
-        out.append(static: CanonicalBytes.logTime)
-        times.log.write(logTime, into: &out)
-        out.append(static: CanonicalBytes.eventTime)
-        times.event.write(eventTime, into: &out)
-        out.append(static: CanonicalBytes.key)
-        key.writeJSONString(into: &out)
-        out.append(static: CanonicalBytes.type)
-        type.writeJSONString(into: &out)
-        out.append(static: CanonicalBytes.id)
-        id.writeJSONString(into: &out)
-        out.append(static: CanonicalBytes.version)
-        int(Int64(version), into: &out)
-        out.append(static: CanonicalBytes.actor)
-        actor.writeJSONString(into: &out)
-        out.append(static: CanonicalBytes.summary)
-        summary.writeJSONString(into: &out)
-        out.append(static: CanonicalBytes.hash)
-        hex(hash, into: &out)
-        out.append(static: CanonicalBytes.prev)
-        hex(prev, into: &out)
-        out.append(UInt8(ascii: "\""))
+        let strings = key.utf8Count + type.utf8Count + id.utf8Count + actor.utf8Count + summary.utf8Count
+        let bound = rowFixedBound + JSONStringWriter.bound(strings) + 4 * JSONStringWriter.bound(0)
+        out.append(atMost: bound) { out in
+            out.put(CanonicalBytes.seq)
+            out.put(decimal: Int64(seq))
+            out.put(CanonicalBytes.offset)
+            out.put(decimal: offset)
+            out.put(CanonicalBytes.logTime)
+            times.log.write(logTime, into: &out)
+            out.put(CanonicalBytes.eventTime)
+            times.event.write(eventTime, into: &out)
+            out.put(CanonicalBytes.key)
+            key.writeJSONString(into: &out)
+            out.put(CanonicalBytes.type)
+            type.writeJSONString(into: &out)
+            out.put(CanonicalBytes.id)
+            id.writeJSONString(into: &out)
+            out.put(CanonicalBytes.version)
+            out.put(decimal: Int64(version))
+            out.put(CanonicalBytes.actor)
+            actor.writeJSONString(into: &out)
+            out.put(CanonicalBytes.summary)
+            summary.writeJSONString(into: &out)
+            out.put(CanonicalBytes.hash)
+            out.put(hex: hash)
+            out.put(CanonicalBytes.prev)
+            out.put(hex: prev)
+            out.put(UInt8(ascii: "\""))
+        }
     }
 
     /// The optional `data` and `state` columns and the closing brace.
@@ -155,33 +170,12 @@ enum CanonicalBytes {
 
     /// Decimal digits of `v`.
     @inline(__always) static func int(_ v: Int64, into out: inout [UInt8]) {
-        if v >= 0 && v < 10 { out.append(UInt8(ascii: "0") + UInt8(v)); return }
-        if v < 0 { out.append(contentsOf: String(v).utf8); return }
-        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var n = UInt64(v)
-        withUnsafeMutableBytes(of: &buffer) { raw in
-            var i = raw.count
-            while n > 0 {
-                i -= 1
-                raw[i] = UInt8(ascii: "0") + UInt8(n % 10)
-                n /= 10
-            }
-            out.append(contentsOf: raw[i...])
-        }
+        out.append(atMost: 20) { $0.put(decimal: v) }
     }
 
     /// 64 lower-case hex digits of a 32-byte hash.
     @inline(__always) static func hex(_ h: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * h.count) { digits in
-            var i = 0
-            for b in h {
-                let hi = b >> 4, lo = b & 0xF
-                digits[i] = hi < 10 ? 0x30 + hi : 0x57 + hi
-                digits[i + 1] = lo < 10 ? 0x30 + lo : 0x57 + lo
-                i += 2
-            }
-            out.append(contentsOf: UnsafeBufferPointer(digits))
-        }
+        out.append(atMost: 2 * h.count) { $0.put(hex: h) }
     }
 }
 
@@ -193,16 +187,21 @@ struct RowTimeCaches {
 
 /// Writes `Timestamp.iso8601` text byte by byte, remembering the date part of the last day.
 struct ISOTimeCache {
-    private var day = Int64.min
-    private var date: [UInt8] = []
+    /// The longest text it writes: `Timestamp.iso8601` of any time (at most 32 bytes, for years of six
+    /// digits and a sign), with room to spare.
+    static let bound = 40
 
-    @inline(__always) private static func two(_ v: Int64, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "0") + UInt8(v / 10))
-        out.append(UInt8(ascii: "0") + UInt8(v % 10))
+    private var day = Int64.min
+    /// "YYYY-MM-DDT" of `day`, in the first 11 bytes.
+    private var date: (UInt64, UInt64) = (0, 0)
+
+    @inline(__always) private static func two(_ v: Int64, into out: inout ByteCursor) {
+        out.put(UInt8(ascii: "0") + UInt8(v / 10))
+        out.put(UInt8(ascii: "0") + UInt8(v % 10))
     }
 
-    /// Appends the same text as `t.iso8601`.
-    mutating func write(_ t: Timestamp, into out: inout [UInt8]) {
+    /// Writes the same text as `t.iso8601`.
+    mutating func write(_ t: Timestamp, into out: inout ByteCursor) {
         var secs = t.microseconds / 1_000_000
         var frac = t.microseconds % 1_000_000
         if frac < 0 { frac += 1_000_000; secs -= 1 }
@@ -212,29 +211,33 @@ struct ISOTimeCache {
         if days != day {
             let (y, _, _) = Timestamp.civil(fromDays: days)
             guard y >= 0 && y <= 9999 else {
-                out.append(contentsOf: t.iso8601.utf8)  // outside the years the fast path writes
+                var text = t.iso8601  // outside the years the fast path writes
+                text.withUTF8 { out.put($0) }
                 return
             }
             // "YYYY-MM-DDT", as Timestamp.iso8601 writes it.
-            date = Array(Timestamp(microseconds: days * 86_400_000_000).iso8601.utf8.prefix(11))
+            let text = Timestamp(microseconds: days * 86_400_000_000).iso8601.utf8.prefix(11)
+            withUnsafeMutableBytes(of: &date) { raw in
+                for (i, b) in text.enumerated() { raw[i] = b }
+            }
             day = days
         }
-        out.append(contentsOf: date)
+        withUnsafeBytes(of: &date) { out.put(UnsafeRawBufferPointer(rebasing: $0[0..<11])) }
         ISOTimeCache.two(rem / 3600, into: &out)
-        out.append(UInt8(ascii: ":"))
+        out.put(UInt8(ascii: ":"))
         ISOTimeCache.two(rem % 3600 / 60, into: &out)
-        out.append(UInt8(ascii: ":"))
+        out.put(UInt8(ascii: ":"))
         ISOTimeCache.two(rem % 60, into: &out)
         if frac != 0 {
-            out.append(UInt8(ascii: "."))
+            out.put(UInt8(ascii: "."))
             let (value, width) = frac % 1000 == 0 ? (frac / 1000, 3) : (frac, 6)
             var divisor: Int64 = width == 3 ? 100 : 100_000
             while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                out.put(UInt8(ascii: "0") + UInt8(value / divisor % 10))
                 divisor /= 10
             }
         }
-        out.append(UInt8(ascii: "Z"))
+        out.put(UInt8(ascii: "Z"))
     }
 }
 

@@ -177,8 +177,8 @@ struct TextRowRenderer {
 /// A text-fold export split across threads by key: shard `s` of `n` folds and renders the records whose
 /// key hashes to `s` (each shard reads the whole range, with its own reader, to know every row's `seq`
 /// and `prev`), and the calling thread takes the rows from all shards in `seq` order to chain and write
-/// them. Each shard keeps at most a few batches ahead of the writer, so memory stays flat; the states
-/// are split among the shards.
+/// them. Each shard keeps at most `limit` batches (about 5 MB of rows) ahead of the writer, so memory
+/// stays flat; the states are split among the shards.
 struct ShardedTextRows {
     let log: LogReader
     let plan: ExportPlan
@@ -202,7 +202,10 @@ struct ShardedTextRows {
         private var spares: [[RenderedBatch]]
         private(set) var failure: Error?
         private(set) var cancelled = false
-        let limit = 6
+        /// Deep enough that the shard the writer waits for is rarely the only one with work: with 6,
+        /// a shard off its core for one time slice stopped the others and left a core idle (export of
+        /// 1M events measured ~10% slower in wall time than with 96).
+        let limit = 96
 
         init(_ n: Int) {
             chunks = Array(repeating: [], count: n)

@@ -377,14 +377,40 @@ struct AuditExportTests {
             JSONStringWriter.write(s, into: &fast)
             JSONSerializer.writeString(s, into: &reference)
             #expect(fast == reference, "\(s.debugDescription)")
+            #expect(fast.count <= JSONStringWriter.bound(s.utf8.count))
             var times = ISOTimeCache()
             for _ in 0..<4 {
                 let t = Timestamp(microseconds: Int64.random(in: -4_000_000_000_000_000...4_000_000_000_000_000, using: &rng) / [1, 1000, 1_000_000][Int.random(in: 0...2, using: &rng)])
-                var out: [UInt8] = []
-                times.write(t, into: &out)
-                #expect(String(decoding: out, as: UTF8.self) == t.iso8601)
+                var out: [UInt8] = [1, 2]
+                out.append(atMost: ISOTimeCache.bound) { times.write(t, into: &$0) }
+                #expect(out.prefix(2) == [1, 2])
+                #expect(String(decoding: out.dropFirst(2), as: UTF8.self) == t.iso8601)
             }
         }
+    }
+
+    /// The cursor's integers and hex digits are the standard library's; a string of control bytes
+    /// takes the whole room its bound allows, and no more.
+    @Test func byteCursorWritesWhatTheStandardLibraryWrites() async throws {
+        await propertyCheck(count: 300, input: Gen.int(in: 0...Int(Int32.max))) { seed in
+            var rng = SplitMix(seed: UInt64(seed))
+            let v: Int64 = [Int64.min, Int64.max, 0, -1, 9, 10, Int64.random(in: Int64.min...Int64.max, using: &rng),
+                            Int64.random(in: -1000...1000, using: &rng)][Int.random(in: 0...7, using: &rng)]
+            var out: [UInt8] = []
+            CanonicalBytes.int(v, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(v))
+            let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var hex: [UInt8] = []
+            bytes.withUnsafeBytes { CanonicalBytes.hex($0, into: &hex) }
+            #expect(String(decoding: hex, as: UTF8.self) == bytes.map { String(format: "%02x", $0) }.joined())
+        }
+        let controls = String(repeating: "\u{01}\u{1F}\u{7F}", count: 50)
+        var out: [UInt8] = []
+        JSONStringWriter.write(controls, into: &out)
+        #expect(out.count == JSONStringWriter.bound(controls.utf8.count))
+        var reference: [UInt8] = []
+        JSONSerializer.writeString(controls, into: &reference)
+        #expect(out == reference)
     }
 
     @Test func canonicalJSONSortsMembersAndRoundTrips() throws {
