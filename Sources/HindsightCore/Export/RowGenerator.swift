@@ -94,9 +94,14 @@ struct ValidUTF8: CanonicalString {
 
 extension CanonicalBytes {
     /// The most bytes ``row(seq:offset:logTime:eventTime:key:type:id:version:actor:summary:hash:prev:into:times:)``
-    /// writes besides its five strings: the member names and punctuation (under 120), three integers
-    /// (20 each), two times (``ISOTimeCache/bound``) and two 32-byte hashes in hex.
-    static let rowFixedBound = 120 + 3 * 20 + 2 * ISOTimeCache.bound + 2 * 64
+    /// writes besides its five strings: the member names and punctuation (the pieces below and the
+    /// closing quote), three integers (20 each), two times (``ISOTimeCache/bound``) and two 32-byte
+    /// hashes in hex.
+    static let rowFixedBound: Int = {
+        let c = CanonicalBytes.self
+        let names = [c.seq, c.offset, c.logTime, c.eventTime, c.key, c.type, c.id, c.version, c.actor, c.summary, c.hash, c.prev]
+        return names.reduce(1) { $0 + $1.utf8CodeUnitCount } + 3 * 20 + 2 * ISOTimeCache.bound + 2 * 64
+    }()
 
     /// A row's canonical content up to its optional columns (see docs/AUDIT.md): the one writer of
     /// these bytes, from strings (``GeneratedRow``) or from a record's bytes (the text fold). Written
