@@ -22,19 +22,16 @@ final class ByteSink {
     private let capacity: Int
     /// Direct I/O: on while the descriptor has `O_DIRECT` set, with its aligned staging buffer.
     private var direct = false
-    private var staging: UnsafeMutableRawPointer?
-    private var stagingCapacity = 0
-    private static let block = 4096
+    private let staging = AlignedBuffer()
+    private static let block = DirectIO.block
 
     init(fd: Int32, name: String, direct: Bool = false) {
         self.fd = fd
         self.name = name
         capacity = direct ? 1 << 20 : 1 << 18
         buffer.reserveCapacity(capacity + 4096)
-        if direct { self.direct = ByteSink.setDirect(fd, true) }
+        if direct { self.direct = DirectIO.set(fd, true) }
     }
-
-    deinit { free(staging) }
 
     @inline(__always) func append(_ bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)
@@ -98,19 +95,10 @@ final class ByteSink {
     private func writeWholeBlocks() throws {
         let count = buffer.count - buffer.count % ByteSink.block
         guard count > 0 else { return }
-        if count > stagingCapacity {
-            free(staging)
-            staging = nil
-            stagingCapacity = 0
-            var p: UnsafeMutableRawPointer?
-            guard posix_memalign(&p, ByteSink.block, count) == 0, let p else {
-                stopDirect()
-                return
-            }
-            staging = p
-            stagingCapacity = count
+        guard staging.reserve(count), let staging = staging.pointer else {
+            stopDirect()
+            return
         }
-        guard let staging else { return }
         buffer.withUnsafeBytes { raw in if let base = raw.baseAddress { staging.copyMemory(from: base, byteCount: count) } }
         var done = 0
         while done < count {
@@ -139,23 +127,7 @@ final class ByteSink {
     /// Ends direct I/O: what follows goes through the page cache.
     private func stopDirect() {
         direct = false
-        _ = ByteSink.setDirect(fd, false)
-    }
-
-    /// Sets or clears `O_DIRECT` on the descriptor; true when it is now set.
-    private static func setDirect(_ fd: Int32, _ on: Bool) -> Bool {
-        #if os(Linux) && (arch(x86_64) || arch(i386))
-        let flag: Int32 = 0o40000  // O_DIRECT (Swift's Glibc leaves it out: it needs _GNU_SOURCE)
-        #elseif os(Linux) && (arch(arm64) || arch(arm))
-        let flag: Int32 = 0o200000
-        #else
-        return false
-        #endif
-        #if os(Linux) && (arch(x86_64) || arch(i386) || arch(arm64) || arch(arm))
-        let flags = fcntl(fd, F_GETFL)
-        guard flags >= 0 else { return false }
-        return fcntl(fd, F_SETFL, on ? flags | flag : flags & ~flag) == 0 && on
-        #endif
+        _ = DirectIO.set(fd, false)
     }
 
     /// Overwrites `bytes` at the absolute file position `position` (only for seekable files).

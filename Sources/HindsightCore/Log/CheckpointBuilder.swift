@@ -44,8 +44,9 @@ final class CheckpointBuilder: @unchecked Sendable {
     private var st: FoldState
     private var lastBlock: Int64 = 0
     private var segmentBase: Int64?
-    private var file: RawFile?
-    private var fileSize = 0
+    /// The current segment's checkpoint file, appended to with direct I/O (blocks are written once
+    /// and a reader reads a few of them).
+    private var file: DirectAppender?
     /// Where each record of the chunk being folded starts (kept for its capacity).
     private var recordStarts: [Int] = []
     /// How many records ahead the fold starts loading a record's state (twice that: where it is).
@@ -245,8 +246,7 @@ final class CheckpointBuilder: @unchecked Sendable {
     private func writeDelta(_ state: inout FoldState) throws {
         guard let file, state.position > lastBlock else { return }
         let block = state.encodeBlock(full: false, previous: lastBlock, slots: state.changed, digest: digest)
-        try file.write(block, at: fileSize)
-        fileSize += block.count
+        try file.append(block)
         lastBlock = state.position
         state.endBlock()
     }
@@ -258,10 +258,10 @@ final class CheckpointBuilder: @unchecked Sendable {
         let tmp = path + ".tmp"
         let f = try RawFile.openForWriting(tmp, create: true)
         try f.truncate(to: 0)
-        try f.write(bytes, at: 0)
+        let appender = try DirectAppender(file: f, size: 0)
+        try appender.append(bytes)
         try FileSystem.rename(tmp, path)
-        file = f
-        fileSize = bytes.count
+        file = appender
     }
 
     // MARK: Start-up: check what is stored, rebuild what fails
@@ -306,8 +306,8 @@ final class CheckpointBuilder: @unchecked Sendable {
             // Keep the file's trusted blocks (a copy renamed into place: readers may have it mapped).
             let valid = Array(t.bytes[0..<t.chain.validLength])
             if valid.count == t.bytes.count {
-                file = try RawFile.openForWriting(CheckpointFile.path(directory: directory, base: t.base), create: false)
-                fileSize = valid.count
+                file = try DirectAppender(file: RawFile.openForWriting(CheckpointFile.path(directory: directory, base: t.base), create: false),
+                                          size: valid.count)
             } else {
                 try replaceFile(base: t.base, with: valid)
             }
