@@ -65,6 +65,7 @@ public enum ImportJob {
         result.invalid = parsed.invalid
         result.recoveredBytes = writer.recoveredBytes
         let count = parsed.count
+        writer.reserve(events: count)
         let report: AppendReport
         let onProgress: (Int) -> Void = { n in
             progress?(ImportProgress(phase: .appending, bytesDone: n, bytesTotal: count, events: n, eventsTotal: count))

@@ -206,9 +206,18 @@ struct IDTable {
         try probe(hash: hash, where: body).found
     }
 
-    private mutating func grow() {
+    /// Makes room for `capacity` entries in all, so that inserting up to that many grows the table
+    /// at most once, now (an import of millions of events would otherwise rehash it at every doubling).
+    mutating func reserve(_ capacity: Int) {
+        var size = slots.count
+        while size < capacity * 2 + 2 { size <<= 1 }
+        if size > slots.count { grow(to: size) }
+    }
+
+    private mutating func grow() { grow(to: slots.count * 2) }
+
+    private mutating func grow(to size: Int) {
         let old = slots
-        let size = slots.count * 2
         slots = [Slot](repeating: Slot(hash: 0, offset: -1), count: size)
         mask = size - 1
         let mask = self.mask

@@ -352,6 +352,12 @@ public final class LogWriter {
         return report
     }
 
+    /// Makes room in the writer's table of ids for `count` more events (an import that knows how many
+    /// it will append), so that the table is not rehashed as it grows.
+    public func reserve(events count: Int) {
+        recentIDs.reserve(recentIDs.count + count)
+    }
+
     /// Appends chunks of events until `next` returns nil, syncing once at the end (a long import).
     func append(chunks next: () throws -> CompactEvents?, progress: ((Int) -> Void)? = nil) throws -> AppendReport {
         var report = AppendReport()
