@@ -258,7 +258,7 @@ final class CheckpointBuilder: @unchecked Sendable {
         let tmp = path + ".tmp"
         let f = try RawFile.openForWriting(tmp, create: true)
         try f.truncate(to: 0)
-        let appender = try DirectAppender(file: f, size: 0)
+        let appender = DirectAppender(file: f, size: 0)
         try appender.append(bytes)
         try FileSystem.rename(tmp, path)
         file = appender

@@ -64,95 +64,80 @@ final class AlignedBuffer {
 
 /// Appends to a file that is written front to back once and seldom read back (a segment's checkpoint
 /// blocks: tens of megabytes per segment, of which a reader reads a few blocks), with direct I/O for
-/// its whole 4 KiB blocks.
+/// the whole pages of each append.
 ///
-/// After every ``append(_:)`` the file holds all the bytes appended, as with ordinary writes: the last
-/// partial block is written the ordinary way and kept in memory, and the next append writes it again,
-/// whole, with direct I/O (the system writes back and drops the cached page first). Where direct I/O
-/// is refused, every byte is written the ordinary way. ``sync()`` makes all of it durable.
+/// No page is written both ways: each append writes the ordinary way up to the next page boundary
+/// (finishing the page the last append left partial), then its whole pages with direct I/O, then its
+/// last partial page the ordinary way again. So after every ``append(_:)`` the file holds all the
+/// bytes appended, as with ordinary writes, and a page the page cache holds (a reader's mapping of
+/// the file's end) is never written behind its back. Where direct I/O is refused, every byte is
+/// written the ordinary way. ``sync()`` makes all of it durable.
 final class DirectAppender {
     let file: RawFile
     /// The file's size: every byte appended is in it.
     private(set) var size: Int
     /// A second descriptor with `O_DIRECT`, or nil (ordinary writes only).
     private var directFD: Int32?
-    /// The bytes of the file's last partial block (`size % block` of them) while direct I/O is on.
-    private var tail: [UInt8] = []
     private let staging = AlignedBuffer()
+    /// Direct writes go in pieces of at most this many bytes (the staging buffer's size).
+    private static let piece = 1 << 20
+    /// The boundary direct writes start and end on: a page (at least 4 KiB, the usual logical block).
+    private static let page: Int = {
+        let system = Int(sysconf(Int32(_SC_PAGESIZE)))
+        return max(DirectIO.block, system > 0 ? system : 0)
+    }()
 
     /// Appends at `size` (the file's current size) to `file`, opened for writing.
-    init(file: RawFile, size: Int, direct: Bool = true) throws {
+    init(file: RawFile, size: Int, direct: Bool = true) {
         self.file = file
         self.size = size
-        guard direct, let fd = DirectIO.openForWriting(file.path) else { return }
-        directFD = fd
-        let start = size - size % DirectIO.block
-        if start < size {
-            tail = try file.read(start..<size)
-            if tail.count != size - start { stopDirect() }
-        }
+        if direct { directFD = DirectIO.openForWriting(file.path) }
     }
 
     deinit { stopDirect() }
 
-    /// Whether whole blocks still go with direct I/O (for tests).
+    /// Whether whole pages still go with direct I/O (for tests).
     var isDirect: Bool { directFD != nil }
 
     func append(_ bytes: [UInt8]) throws {
-        guard !bytes.isEmpty else { return }
-        if let fd = directFD, try appendDirect(bytes, fd) { return }
-        try file.write(bytes, at: size)
-        size += bytes.count
-    }
-
-    /// Writes the old tail and `bytes` as whole blocks with direct I/O and the rest the ordinary way;
-    /// false (nothing written) when direct I/O is refused, which ends it.
-    private func appendDirect(_ bytes: [UInt8], _ fd: Int32) throws -> Bool {
-        let start = size - tail.count
-        let total = tail.count + bytes.count
-        let whole = total - total % DirectIO.block
-        guard whole > 0 else {
-            // Still inside the last partial block.
-            try file.write(bytes, at: size)
-            tail.append(contentsOf: bytes)
-            size += bytes.count
-            return true
-        }
-        guard staging.reserve(whole), let buffer = staging.pointer else {
-            stopDirect()
-            return false
-        }
-        let fromBytes = whole - tail.count  // bytes that go into the whole blocks
-        tail.withUnsafeBytes { if let b = $0.baseAddress { buffer.copyMemory(from: b, byteCount: $0.count) } }
-        bytes.withUnsafeBytes { if let b = $0.baseAddress { (buffer + tail.count).copyMemory(from: b, byteCount: fromBytes) } }
-        var done = 0
-        while done < whole {
-            let n = pwrite(fd, buffer + done, whole - done, off_t(start + done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EINVAL {
-                    // Not for this file system after all: the rest the ordinary way.
+        try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, !raw.isEmpty else { return }
+            let page = DirectAppender.page
+            // Up to the next page boundary, the ordinary way.
+            let head = min(raw.count, (page - size % page) % page)
+            if head > 0 { try file.write(UnsafeRawBufferPointer(start: base, count: head), at: size) }
+            var done = head
+            // Whole pages with direct I/O, a piece at a time through the aligned buffer.
+            while let fd = directFD, raw.count - done >= page {
+                let count = min(DirectAppender.piece, (raw.count - done) / page * page)
+                guard staging.reserve(DirectAppender.piece), let buffer = staging.pointer else {
                     stopDirect()
-                    try file.write(UnsafeRawBufferPointer(start: buffer + done, count: whole - done), at: start + done)
                     break
                 }
-                throw RawFile.ioError("cannot write \(file.path)", errno)
+                buffer.copyMemory(from: base + done, byteCount: count)
+                var written = 0
+                while written < count {
+                    let n = pwrite(fd, buffer + written, count - written, off_t(size + done + written))
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        if errno == EINVAL { break }  // not for this file system after all
+                        throw RawFile.ioError("cannot write \(file.path)", errno)
+                    }
+                    written += n
+                    if written % page != 0 { break }  // a short write off a page boundary
+                }
+                done += written
+                if written < count {
+                    // Direct I/O refused or cut short: the rest the ordinary way.
+                    stopDirect()
+                }
             }
-            done += n
-            if done < whole && done % DirectIO.block != 0 {
-                // A short write off a block boundary: finish without direct I/O.
-                stopDirect()
-                try file.write(UnsafeRawBufferPointer(start: buffer + done, count: whole - done), at: start + done)
-                break
+            // The rest (the last partial page, or everything once direct I/O is off), the ordinary way.
+            if done < raw.count {
+                try file.write(UnsafeRawBufferPointer(start: base + done, count: raw.count - done), at: size + done)
             }
+            size += raw.count
         }
-        let rest = bytes[fromBytes...]
-        if !rest.isEmpty {
-            try rest.withUnsafeBytes { try file.write($0, at: start + whole) }
-        }
-        tail = directFD == nil ? [] : Array(rest)
-        size += bytes.count
-        return true
     }
 
     func sync() throws { try file.sync() }
@@ -160,6 +145,5 @@ final class DirectAppender {
     private func stopDirect() {
         if let fd = directFD { close(fd) }
         directFD = nil
-        tail = []
     }
 }
