@@ -47,6 +47,9 @@ final class CheckpointBuilder: @unchecked Sendable {
     /// The current segment's checkpoint file, appended to with direct I/O (blocks are written once
     /// and a reader reads a few of them).
     private var file: DirectAppender?
+    /// Where blocks are encoded, kept from block to block: a block is megabytes, and a fresh buffer
+    /// for each would touch fresh pages every time.
+    private let blockBuffer = AlignedBuffer()
     /// Where each record of the chunk being folded starts (kept for its capacity).
     private var recordStarts: [Int] = []
     /// How many records ahead the fold starts loading a record's state (twice that: where it is).
@@ -236,8 +239,9 @@ final class CheckpointBuilder: @unchecked Sendable {
         }
         segmentBase = base
         let present = (0..<state.slotCount).filter { state.isPresent($0) }
-        let block = state.encodeBlock(full: true, previous: base, slots: present, digest: digest)
-        try replaceFile(base: base, with: block)
+        try state.withBlock(full: true, previous: base, slots: present, digest: digest, buffer: blockBuffer) { block in
+            try replaceFile(base: base, with: block)
+        }
         lastBlock = base
         state.endBlock()
     }
@@ -245,15 +249,16 @@ final class CheckpointBuilder: @unchecked Sendable {
     /// Writes a delta block for the records changed since the last block (if any were folded).
     private func writeDelta(_ state: inout FoldState) throws {
         guard let file, state.position > lastBlock else { return }
-        let block = state.encodeBlock(full: false, previous: lastBlock, slots: state.changed, digest: digest)
-        try file.append(block)
+        try state.withBlock(full: false, previous: lastBlock, slots: state.changed, digest: digest, buffer: blockBuffer) { block in
+            try file.append(block)
+        }
         lastBlock = state.position
         state.endBlock()
     }
 
     /// Writes `bytes` as the new checkpoint file of a segment (a temporary file renamed into place) and
     /// keeps it open for appending.
-    private func replaceFile(base: Int64, with bytes: [UInt8]) throws {
+    private func replaceFile(base: Int64, with bytes: UnsafeRawBufferPointer) throws {
         let path = CheckpointFile.path(directory: directory, base: base)
         let tmp = path + ".tmp"
         let f = try RawFile.openForWriting(tmp, create: true)
@@ -309,7 +314,7 @@ final class CheckpointBuilder: @unchecked Sendable {
                 file = try DirectAppender(file: RawFile.openForWriting(CheckpointFile.path(directory: directory, base: t.base), create: false),
                                           size: valid.count)
             } else {
-                try replaceFile(base: t.base, with: valid)
+                try valid.withUnsafeBytes { try replaceFile(base: t.base, with: $0) }
             }
         }
         st.position = from
@@ -535,53 +540,64 @@ private struct FoldState {
 
     /// A block of the given slots' states at `position`, in key order (so that a reader can merge
     /// blocks instead of looking every entry up).
-    mutating func encodeBlock(full: Bool, previous: Int64, slots unsorted: [Int], digest: [UInt8]) -> [UInt8] {
+    /// The block is encoded in `buffer` (text states) and valid inside `body`.
+    mutating func withBlock<R>(full: Bool, previous: Int64, slots unsorted: [Int], digest: [UInt8], buffer: AlignedBuffer,
+                               _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         let slots = inKeyOrder(unsorted)
-        return encode(full: full, previous: previous, sortedSlots: slots, digest: digest)
-    }
-
-    private func encode(full: Bool, previous: Int64, sortedSlots slots: [Int], digest: [UInt8]) -> [UInt8] {
-        if !raw {
-            var block: [UInt8] = []
-            let entries = slots.lazy.map { s -> (String, [UInt8]?) in
-                let key = keys.withKey(s) { String(decoding: $0, as: UTF8.self) }
-                guard let state = slotTree[s] else { return (key, nil) }
-                var out: [UInt8] = []
-                JSONSerializer.write(state, into: &out, indent: nil, level: 0)
-                return (key, out)
-            }
-            CheckpointFile.encode(full: full, sorted: true, position: position, previous: previous, recordHash: lastHash, rulesDigest: digest,
-                                  entries: entries, into: &block)
-            return block
+        guard raw else {
+            return try encodeTrees(full: full, previous: previous, sortedSlots: slots, digest: digest).withUnsafeBytes(body)
         }
         // States are text already: size the block, then copy.
         var size = CheckpointFile.headerSize + 4
         for s in slots { size += 8 + keys.withKey(s) { $0.count } + texts.byteCount(s) }
-        return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            guard let out = UnsafeMutableRawPointer(buffer.baseAddress) else { return }
-            CheckpointFile.writeHeader(at: out, full: full, sorted: true, length: size, position: position, previous: previous,
-                                       recordHash: lastHash, rulesDigest: digest, entries: slots.count)
-            var p = CheckpointFile.headerSize
-            for s in slots {
-                keys.withKey(s) { k in
-                    out.storeBytes(of: UInt32(k.count).littleEndian, toByteOffset: p, as: UInt32.self)
-                    if let kb = k.baseAddress { (out + p + 4).copyMemory(from: kb, byteCount: k.count) }
-                    p += 4 + k.count
-                }
-                withText(s) { text in
-                    if let text {
-                        out.storeBytes(of: UInt32(text.count).littleEndian, toByteOffset: p, as: UInt32.self)
-                        if let b = text.baseAddress { (out + p + 4).copyMemory(from: b, byteCount: text.count) }
-                        p += 4 + text.count
-                    } else {
-                        out.storeBytes(of: CheckpointFile.absent.littleEndian, toByteOffset: p, as: UInt32.self)
-                        p += 4
-                    }
+        guard buffer.reserve(size), let out = buffer.pointer else {
+            throw HindsightError(.io, "checkpoints: cannot allocate \(size) bytes for a block")
+        }
+        let count = encodeTexts(at: out, size: size, full: full, previous: previous, sortedSlots: slots, digest: digest)
+        return try body(UnsafeRawBufferPointer(start: out, count: count))
+    }
+
+    /// A block of the given slots' tree states (rules other than the default).
+    private func encodeTrees(full: Bool, previous: Int64, sortedSlots slots: [Int], digest: [UInt8]) -> [UInt8] {
+        var block: [UInt8] = []
+        let entries = slots.lazy.map { s -> (String, [UInt8]?) in
+            let key = keys.withKey(s) { String(decoding: $0, as: UTF8.self) }
+            guard let state = slotTree[s] else { return (key, nil) }
+            var out: [UInt8] = []
+            JSONSerializer.write(state, into: &out, indent: nil, level: 0)
+            return (key, out)
+        }
+        CheckpointFile.encode(full: full, sorted: true, position: position, previous: previous, recordHash: lastHash, rulesDigest: digest,
+                              entries: entries, into: &block)
+        return block
+    }
+
+    /// Writes a block of the given slots' text states at `out` (room for `size` bytes, as the
+    /// entries add up); returns its length.
+    private func encodeTexts(at out: UnsafeMutableRawPointer, size: Int, full: Bool, previous: Int64, sortedSlots slots: [Int],
+                             digest: [UInt8]) -> Int {
+        CheckpointFile.writeHeader(at: out, full: full, sorted: true, length: size, position: position, previous: previous,
+                                   recordHash: lastHash, rulesDigest: digest, entries: slots.count)
+        var p = CheckpointFile.headerSize
+        for s in slots {
+            keys.withKey(s) { k in
+                out.storeBytes(of: UInt32(k.count).littleEndian, toByteOffset: p, as: UInt32.self)
+                if let kb = k.baseAddress { (out + p + 4).copyMemory(from: kb, byteCount: k.count) }
+                p += 4 + k.count
+            }
+            withText(s) { text in
+                if let text {
+                    out.storeBytes(of: UInt32(text.count).littleEndian, toByteOffset: p, as: UInt32.self)
+                    if let b = text.baseAddress { (out + p + 4).copyMemory(from: b, byteCount: text.count) }
+                    p += 4 + text.count
+                } else {
+                    out.storeBytes(of: CheckpointFile.absent.littleEndian, toByteOffset: p, as: UInt32.self)
+                    p += 4
                 }
             }
-            let crc = CRC32.checksum(UnsafeRawBufferPointer(start: out, count: p))
-            out.storeBytes(of: crc.littleEndian, toByteOffset: p, as: UInt32.self)
-            count = p + 4
         }
+        let crc = CRC32.checksum(UnsafeRawBufferPointer(start: out, count: p))
+        out.storeBytes(of: crc.littleEndian, toByteOffset: p, as: UInt32.self)
+        return p + 4
     }
 }

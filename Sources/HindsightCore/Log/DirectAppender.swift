@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Appends to a file that is written front to back once and seldom read back (a segment's checkpoint
-/// blocks: tens of megabytes per segment, of which a reader reads a few blocks), with direct I/O for
-/// the whole pages of each append.
+/// Appends to a file that is written front to back once and read back only in small parts, with
+/// direct I/O for the whole pages of each append: a segment's records (an import writes gigabytes; a
+/// reader reads a few records, a key's history, a stretch after a checkpoint) and its checkpoint
+/// blocks (tens of megabytes per segment, of which a reader reads a few blocks).
 ///
 /// No page is written both ways: each append writes the ordinary way up to the next page boundary
 /// (finishing the page the last append left partial), then its whole pages with direct I/O, then its
@@ -42,44 +43,46 @@ final class DirectAppender {
     var isDirect: Bool { directFD != nil }
 
     func append(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress, !raw.isEmpty else { return }
-            let page = DirectAppender.page
-            // Up to the next page boundary, the ordinary way.
-            let head = min(raw.count, (page - size % page) % page)
-            if head > 0 { try file.write(UnsafeRawBufferPointer(start: base, count: head), at: size) }
-            var done = head
-            // Whole pages with direct I/O, a piece at a time through the aligned buffer.
-            while let fd = directFD, raw.count - done >= page {
-                let count = min(DirectAppender.piece, (raw.count - done) / page * page)
-                guard staging.reserve(DirectAppender.piece), let buffer = staging.pointer else {
-                    stopDirect()
-                    break
-                }
-                buffer.copyMemory(from: base + done, byteCount: count)
-                var written = 0
-                while written < count {
-                    let n = pwrite(fd, buffer + written, count - written, off_t(size + done + written))
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        if errno == EINVAL { break }  // not for this file system after all
-                        throw RawFile.ioError("cannot write \(file.path)", errno)
-                    }
-                    written += n
-                    if written % page != 0 { break }  // a short write off a page boundary
-                }
-                done += written
-                if written < count {
-                    // Direct I/O refused or cut short: the rest the ordinary way.
-                    stopDirect()
-                }
+        try bytes.withUnsafeBytes { try append($0) }
+    }
+
+    func append(_ raw: UnsafeRawBufferPointer) throws {
+        guard let base = raw.baseAddress, !raw.isEmpty else { return }
+        let page = DirectAppender.page
+        // Up to the next page boundary, the ordinary way.
+        let head = min(raw.count, (page - size % page) % page)
+        if head > 0 { try file.write(UnsafeRawBufferPointer(start: base, count: head), at: size) }
+        var done = head
+        // Whole pages with direct I/O, a piece at a time through the aligned buffer.
+        while let fd = directFD, raw.count - done >= page {
+            let count = min(DirectAppender.piece, (raw.count - done) / page * page)
+            guard staging.reserve(DirectAppender.piece), let buffer = staging.pointer else {
+                stopDirect()
+                break
             }
-            // The rest (the last partial page, or everything once direct I/O is off), the ordinary way.
-            if done < raw.count {
-                try file.write(UnsafeRawBufferPointer(start: base + done, count: raw.count - done), at: size + done)
+            buffer.copyMemory(from: base + done, byteCount: count)
+            var written = 0
+            while written < count {
+                let n = pwrite(fd, buffer + written, count - written, off_t(size + done + written))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EINVAL { break }  // not for this file system after all
+                    throw RawFile.ioError("cannot write \(file.path)", errno)
+                }
+                written += n
+                if written % page != 0 { break }  // a short write off a page boundary
             }
-            size += raw.count
+            done += written
+            if written < count {
+                // Direct I/O refused or cut short: the rest the ordinary way.
+                stopDirect()
+            }
         }
+        // The rest (the last partial page, or everything once direct I/O is off), the ordinary way.
+        if done < raw.count {
+            try file.write(UnsafeRawBufferPointer(start: base + done, count: raw.count - done), at: size + done)
+        }
+        size += raw.count
     }
 
     func sync() throws { try file.sync() }

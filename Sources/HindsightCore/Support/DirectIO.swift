@@ -10,7 +10,7 @@ import Darwin
 /// seldom read back (measured with `dd`: a buffered 4 GB write to a new file took 5-14 s of system
 /// time, a direct 2 GB one 1.6 s in all). Elsewhere (other systems, file systems that refuse it)
 /// callers fall back to ordinary writes. Used by ``ByteSink`` (exports) and ``DirectAppender``
-/// (checkpoint files).
+/// (segment records and checkpoint files).
 enum DirectIO {
     static let block = 4096
 
