@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 
 /// A POSIX file descriptor with errors that name the file. Closed on deinit.
 final class RawFile: @unchecked Sendable {
@@ -191,7 +192,7 @@ public enum FileSystem {
         var failure: Error?
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             do {
-                count = try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: 0)
+                count = try readHalves(file, into: UnsafeMutableRawBufferPointer(buffer))
             } catch {
                 failure = error
                 count = 0
@@ -199,6 +200,34 @@ public enum FileSystem {
         }
         if let failure { throw failure }
         return bytes
+    }
+
+    /// Files at least this large are read in two halves on two cores (`readAll`).
+    static let parallelReadBytes = 64 << 20
+
+    /// Reads a file's first `buffer.count` bytes into `buffer`; a large file's two halves on two cores
+    /// at once: most of reading a large input is the kernel filling fresh pages, which one core does at
+    /// about 2 GB/s here. Returns the bytes read (fewer when the file is shorter).
+    private static func readHalves(_ file: RawFile, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard buffer.count >= parallelReadBytes else { return try file.read(into: buffer, at: 0) }
+        // Each half's count and error in fields of their own (the two threads write different ones).
+        final class Half: @unchecked Sendable {
+            var read = 0
+            var error: Error?
+        }
+        let halves = [Half(), Half()]
+        let middle = buffer.count / 2
+        nonisolated(unsafe) let target = buffer
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let range = i == 0 ? 0..<middle : middle..<target.count
+            do {
+                halves[i].read = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: target[range]), at: range.lowerBound)
+            } catch {
+                halves[i].error = error
+            }
+        }
+        if let error = halves[0].error ?? halves[1].error { throw error }
+        return halves[0].read < middle ? halves[0].read : middle + halves[1].read
     }
 }
 

@@ -7,8 +7,9 @@ import Testing
 import Glibc
 #endif
 
-/// Checkpoint files are appended to with direct I/O for their whole blocks (``DirectAppender``); after
-/// every append the file must hold exactly the bytes appended, as ordinary writes would leave it.
+/// Segment records and checkpoint files are appended to with direct I/O for their whole pages
+/// (``DirectAppender``); after every append the file must hold exactly the bytes appended, as ordinary
+/// writes would leave it.
 @Suite("Log: direct appends")
 struct DirectAppenderTests {
     @Test func everyAppendLeavesTheFileHoldingAllTheBytes() async throws {

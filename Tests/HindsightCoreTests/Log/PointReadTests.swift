@@ -105,7 +105,7 @@ struct PointReadTests {
 
     @Test func keyLookupsEqualTheScanWhenASealedIndexIsDamaged() throws {
         let dir = TempDir()
-        let (path, drafts) = try PointReadTests.log(in: dir, count: 3000, keys: 40, seed: 7, payloadBytes: 60, segmentBytes: 40_000)
+        let (path, _) = try PointReadTests.log(in: dir, count: 3000, keys: 40, seed: 7, payloadBytes: 60, segmentBytes: 40_000)
         let reader = try LogReader(directory: path)
         #expect(reader.segments.count > 3)
         // Damage an entry in the middle of the first sealed segment's key index, after the reader opened it.
