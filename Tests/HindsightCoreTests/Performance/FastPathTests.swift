@@ -15,7 +15,7 @@ struct SeededJSON {
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
 
     mutating func name() -> String {
-        ["a", "b", "c", "amount", "note", "tags", "x\ny", "é", "\u{1F600}", "q\"t"][int(0...9)]
+        ["a", "b", "c", "amount", "note", "tags", "x\ny", "é", "\u{1F600}", "q\"t", "a member name longer than thirty-two bytes, then \"quoted\""][int(0...10)]
     }
 
     mutating func value(depth: Int = 0) -> JSON {
@@ -24,7 +24,8 @@ struct SeededJSON {
         case 1: return .bool(int(0...1) == 1)
         case 2: return .int(Int64(int(-1000...1000)))
         case 3: return .number(JSONNumber(validatedLiteral: ["1.5", "-0.25", "1e3", "123456789012345678901234567890"][int(0...3)]))
-        case 4: return .string(["", "plain", "with \"quotes\"", "tab\there", "ünïcödé", "\u{202e}bidi"][int(0...5)])
+        case 4: return .string(["", "plain", "with \"quotes\"", "tab\there", "ünïcödé", "\u{202e}bidi",
+                                "a value that runs past thirty-two bytes before its \"quotes\" and a \\ backslash"][int(0...6)])
         case 5: return .array((0..<int(0...3)).map { _ in value(depth: depth + 1) })
         default:
             var o = JSONObject()
@@ -104,6 +105,27 @@ struct FastPathTests {
             var state = target
             FastFold.merge(patch, into: &state)
             #expect(state == MergePatch.apply(patch, to: target))
+        }
+    }
+
+    /// Skipping a string ends where the string ends, for strings of any length with escapes anywhere.
+    @Test func skippingAStringFindsItsEnd() async {
+        await propertyCheck(count: 300, input: Gen.int(in: 1...1_000_000_000)) { seed in
+            var rng = SplitMix(seed: UInt64(seed))
+            let length = Int.random(in: 0...90, using: &rng)
+            let plain = ["a", "bc", " ", "é"], escapes = ["\\\"", "\\\\", "\\n", "\\u0041"]
+            var body = ""
+            while body.utf8.count < length {
+                body += Int.random(in: 0..<8, using: &rng) == 0 ? escapes.randomElement(using: &rng) ?? "" : plain.randomElement(using: &rng) ?? ""
+            }
+            let text = Array(("\"" + body + "\"" + ",\"next\"").utf8)
+            text.withUnsafeBufferPointer { buffer in
+                guard let p = buffer.baseAddress else { return }
+                #expect(JSONTextScan.skipString(p, 0, text.count) == body.utf8.count + 2, "\(body)")
+                // Cut before its closing quote, it does not close (the index returned is past the cut).
+                let cut = body.utf8.count + 1
+                #expect(JSONTextScan.skipString(p, 0, cut) > cut)
+            }
         }
     }
 
