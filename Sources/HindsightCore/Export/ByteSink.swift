@@ -100,26 +100,11 @@ final class ByteSink {
             return
         }
         buffer.withUnsafeBytes { raw in if let base = raw.baseAddress { staging.copyMemory(from: base, byteCount: count) } }
-        var done = 0
-        while done < count {
-            let n = Glibc.write(fd, staging + done, count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EINVAL {
-                    // Not for this file system after all: write the rest the ordinary way.
-                    stopDirect()
-                    try writeAll(UnsafeRawBufferPointer(start: staging + done, count: count - done))
-                    break
-                }
-                throw RawFile.ioError("cannot write \(name)", errno)
-            }
-            done += n
-            if done % ByteSink.block != 0 && done < count {
-                // A short write off a block boundary: finish without direct I/O.
-                stopDirect()
-                try writeAll(UnsafeRawBufferPointer(start: staging + done, count: count - done))
-                break
-            }
+        let done = try DirectIO.writeBlocks(fd, staging, count: count, at: nil, unit: ByteSink.block, name: name)
+        if done < count {
+            // Refused, or cut short off a block boundary: the rest (and what follows) the ordinary way.
+            stopDirect()
+            try writeAll(UnsafeRawBufferPointer(start: staging + done, count: count - done))
         }
         buffer.removeSubrange(0..<count)
     }

@@ -61,17 +61,7 @@ final class DirectAppender {
                 break
             }
             buffer.copyMemory(from: base + done, byteCount: count)
-            var written = 0
-            while written < count {
-                let n = pwrite(fd, buffer + written, count - written, off_t(size + done + written))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EINVAL { break }  // not for this file system after all
-                    throw RawFile.ioError("cannot write \(file.path)", errno)
-                }
-                written += n
-                if written % page != 0 { break }  // a short write off a page boundary
-            }
+            let written = try DirectIO.writeBlocks(fd, buffer, count: count, at: size + done, unit: page, name: file.path)
             done += written
             if written < count {
                 // Direct I/O refused or cut short: the rest the ordinary way.

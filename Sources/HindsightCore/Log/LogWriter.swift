@@ -66,7 +66,8 @@ public final class LogWriter {
     /// that are read back only in small parts, and copying them into fresh page-cache pages was the
     /// largest part of an import's system time (see ``DirectAppender``).
     private var activeFile: DirectAppender?
-    private var activeSize = 0
+    /// Bytes of records in the active segment's file (what its appender has written).
+    private var activeSize: Int { activeFile?.size ?? 0 }
     private var activeCount = 0
     private var activeIndex: [IndexEntry] = []
     private var indexFlushed = 0
@@ -247,7 +248,6 @@ public final class LogWriter {
         activeFiles = s.files
         let file = try RawFile.openForWriting(s.files.log, create: false)
         activeFile = DirectAppender(file: file, size: s.validSize)
-        activeSize = s.validSize
         activeCount = s.count
         activeIndex = try reader.sparseIndex(i)
         lastEntryPosition = Int(activeIndex.last?.position ?? 0)
@@ -459,7 +459,6 @@ public final class LogWriter {
         guard let file = activeFile, let files = activeFiles else { return }
         if !pending.isEmpty {
             try file.append(pending)
-            activeSize += pending.count
             let written = pending
             let first = pendingFirstOffset
             // A long append (a flush before the end) can wait for the builder to start; a short one does not.
@@ -551,7 +550,6 @@ public final class LogWriter {
         FileSystem.syncDirectory(directory)
         activeFiles = files
         activeFile = DirectAppender(file: file, size: 0)
-        activeSize = 0
         activeCount = 0
         activeIndex = []
         indexFlushed = 0

@@ -33,6 +33,25 @@ enum DirectIO {
         return fcntl(fd, F_SETFL, on ? flags | flag : flags & ~flag) == 0 && on
     }
 
+    /// Writes `count` bytes from an aligned buffer on an `O_DIRECT` descriptor, at `offset` (nil: at
+    /// the descriptor's position); `count` is a multiple of `unit`. Returns the bytes written: fewer
+    /// when the file system refuses direct I/O (EINVAL) or a write stops off a `unit` boundary; the
+    /// caller then writes the rest the ordinary way and stops using direct I/O.
+    static func writeBlocks(_ fd: Int32, _ buffer: UnsafeRawPointer, count: Int, at offset: Int?, unit: Int, name: String) throws -> Int {
+        var done = 0
+        while done < count {
+            let n = offset.map { pwrite(fd, buffer + done, count - done, off_t($0 + done)) } ?? write(fd, buffer + done, count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EINVAL { break }  // not for this file system after all
+                throw RawFile.ioError("cannot write \(name)", errno)
+            }
+            done += n
+            if n == 0 || done % unit != 0 { break }  // a short write off a boundary
+        }
+        return done
+    }
+
     /// A second, write-only descriptor of an existing file with `O_DIRECT` set; nil where it cannot be had.
     static func openForWriting(_ path: String) -> Int32? {
         guard let flag else { return nil }
