@@ -135,6 +135,11 @@ public struct EventReader: Sendable {
     /// Whether repeated derived ids get their `#n` here (a reader of part of the input leaves it to
     /// the caller, who sees the parts in order).
     var suffixDerivedIDs = true
+    /// For a reader of part of a JSON Lines input: where the part starts. Its units are numbered from
+    /// 1 there, and the lines before it are counted only when a location is needed (an invalid event).
+    var partStart: Int?
+    /// The lines before `partStart`, once counted.
+    var linesBefore: Int?
 
     /// Splits the input into events (lines, or the elements of a JSON array, or one JSON document).
     public init(_ input: InputData, options: ImportOptions) throws {
@@ -148,15 +153,42 @@ public struct EventReader: Sendable {
             end = 0
             return
         }
-        let lines = input.lines()
+        let lines = EventReader.lineUnits(input, from: input.contentStart, to: input.bytes.count, last: true, separator: input.lineSeparator)
         if first == UInt8(ascii: "[") || (first == UInt8(ascii: "{") && !lines.isEmpty && !EventImporter.isCompleteValue(input, lines[0].range)) {
             units = try EventImporter.documentUnits(input).enumerated().map { Unit(number: $0.offset + 1, range: $0.element) }
             isDocument = true
         } else {
-            units = lines.map { Unit(number: $0.number, range: $0.range) }
+            units = lines
             isDocument = false
         }
         end = units.count
+    }
+
+    /// A reader of the JSON Lines events on the lines that start in `range` (with `last`, also at its
+    /// end), which must start where a line starts: one of the parts of an input checked on several
+    /// cores. Only this part's lines are split.
+    init(jsonLines input: InputData, options: ImportOptions, range: Range<Int>, last: Bool, separator: UInt8) {
+        self.input = input
+        self.options = options
+        self.format = .jsonl
+        self.extractor = GenericExtractor(options.fields)
+        let units = EventReader.lineUnits(input, from: range.lowerBound, to: range.upperBound, last: last, separator: separator)
+        self.units = units
+        isDocument = false
+        end = units.count
+        partStart = range.lowerBound == input.contentStart ? nil : range.lowerBound
+    }
+
+    /// The non-blank lines that start in `from..<to` (see ``InputData/forEachLine(from:to:last:separator:_:)``),
+    /// numbered from 1 at `from`.
+    static func lineUnits(_ input: InputData, from: Int, to: Int, last: Bool, separator: UInt8) -> [Unit] {
+        var units: [Unit] = []
+        units.reserveCapacity(input.estimatedLineCount(from: from, to: to, separator: separator))
+        input.forEachLine(from: from, to: to, last: last, separator: separator) { number, range in
+            units.append(Unit(number: number, range: range))
+            return true
+        }
+        return units
     }
 
     /// Events in the input.
@@ -168,8 +200,13 @@ public struct EventReader: Sendable {
     /// The format in use (the detected one once an event was read).
     public var detectedFormat: InputFormat { format == .auto ? .jsonl : format }
 
-    func location(_ unit: Unit) -> String {
-        isDocument ? (units.count == 1 ? "event 1" : "element \(unit.number)") : "line \(unit.number)"
+    /// Where a unit is, for messages: `line 12`, `element 3` or `event 1`.
+    mutating func location(_ unit: Unit) -> String {
+        if isDocument { return units.count == 1 ? "event 1" : "element \(unit.number)" }
+        guard let partStart else { return "line \(unit.number)" }
+        let before = linesBefore ?? input.lineCount(from: input.contentStart, to: partStart, separator: input.lineSeparator)
+        linesBefore = before
+        return "line \(before + unit.number)"
     }
 
     /// Decides the format from the first event (when it is `auto`) without reading anything.
@@ -188,18 +225,28 @@ public struct EventReader: Sendable {
 
     /// Reads up to `limit` more events; with `keep` false they are only checked (and counted).
     mutating func read(limit: Int, keep: Bool) throws -> ParsedInput {
+        var drafts: [EventDraft] = []
+        var compact = CompactEvents(bytes: input.bytes)
+        if keep { compact.reserve(min(end, next + max(0, limit)) - next) }
+        var invalid: [InvalidEvent] = []
+        let valid = try read(limit: limit, keep: keep, into: &compact, drafts: &drafts, invalid: &invalid)
+        let storage: ParsedInput.Storage = !keep ? .drafts([]) : (format == .cloudevents || format == .kcat ? .drafts(drafts) : .compact(compact))
+        return ParsedInput(storage: storage, count: valid, invalid: invalid, format: detectedFormat)
+    }
+
+    /// Reads up to `limit` more events, appending JSON Lines events to `compact` and the others to
+    /// `drafts` (with `keep`), and invalid ones (with `skipInvalid`) to `invalid`; returns how many
+    /// were valid.
+    mutating func read(limit: Int, keep: Bool, into compact: inout CompactEvents, drafts: inout [EventDraft],
+                       invalid: inout [InvalidEvent]) throws -> Int {
         if let deferredError {
             self.deferredError = nil
             next = end
             throw deferredError
         }
         let stop = min(end, next + max(0, limit))
-        guard next < stop else { return ParsedInput(storage: .drafts([]), count: 0, format: detectedFormat) }
-        var drafts: [EventDraft] = []
-        var compact = CompactEvents(bytes: input.bytes)
-        var invalid: [InvalidEvent] = []
+        guard next < stop else { return 0 }
         var valid = 0
-        if keep { compact.reserve(stop - next) }
         var found = [Range<Int>?](repeating: nil, count: extractor.paths.components.count)
         try input.bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
             while next < stop {
@@ -240,8 +287,7 @@ public struct EventReader: Sendable {
                 }
             }
         }
-        let storage: ParsedInput.Storage = !keep ? .drafts([]) : (format == .cloudevents || format == .kcat ? .drafts(drafts) : .compact(compact))
-        return ParsedInput(storage: storage, count: valid, invalid: invalid, format: detectedFormat)
+        return valid
     }
 }
 
@@ -422,33 +468,36 @@ public enum EventImporter {
     /// skipped events are the same as `parse`'s.
     /// - Parameter progress: called now and then with (bytes checked, events checked), approximately.
     static func check(_ input: InputData, options: ImportOptions, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> ParsedInput {
-        var reader = try EventReader(input, options: options)
-        reader.detectFormat()
-        let total = reader.end
-        guard total >= 20_000, reader.detectedFormat == .jsonl else {
+        let separator = input.lineSeparator
+        let start = input.contentStart
+        let n = input.bytes.count
+        // Split at the first line end after the middle; each core splits its own part into lines.
+        let middle = start + (n - start) / 2
+        let split: Int? = input.bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress, middle < n, let found = memchr(base + middle, Int32(separator), n - middle) else { return nil }
+            return UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base + 1
+        }
+        guard n - start >= EventImporter.parallelCheckBytes, let split, split < n, isJSONLines(input, options: options, separator: separator) else {
             return try parse(input, options: options) { bytes, events in progress?(bytes, events) }
         }
-        let parts = 2
+        let ranges = [start..<split, split..<n]
+        let parts = ranges.count
         final class Results: @unchecked Sendable {
             var parts: [(events: CompactEvents, invalid: [InvalidEvent], error: Error?)]
             init(_ n: Int, _ bytes: [UInt8]) { parts = Array(repeating: (CompactEvents(bytes: bytes), [], nil), count: n) }
         }
         let results = Results(parts, input.bytes)
-        reader.suffixDerivedIDs = false
-        let template = reader
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            var r = template
-            r.next = total * part / parts
-            r.end = total * (part + 1) / parts
+            var r = EventReader(jsonLines: input, options: options, range: ranges[part], last: part == parts - 1, separator: separator)
+            r.suffixDerivedIDs = false
             var events = CompactEvents(bytes: input.bytes)
-            events.reserve(r.end - r.next)
+            events.reserve(r.count)
             var invalid: [InvalidEvent] = []
+            var drafts: [EventDraft] = []
             do {
                 while !r.isAtEnd {
                     if part == 0 { progress?(r.bytesRead * parts, events.count * parts) }
-                    let chunk = try r.read(limit: 1 << 14)
-                    if case .compact(let c) = chunk.storage { events.append(contentsOf: c) }
-                    invalid.append(contentsOf: chunk.invalid)
+                    _ = try r.read(limit: 1 << 14, keep: true, into: &events, drafts: &drafts, invalid: &invalid)
                 }
                 results.parts[part] = (events, invalid, nil)
             } catch {
@@ -472,7 +521,25 @@ public enum EventImporter {
         }
         let count = all.reduce(0) { $0 + $1.count }
         progress?(input.bytes.count, count)
-        return ParsedInput(storage: .parts(all), count: count, invalid: invalid, format: template.detectedFormat)
+        return ParsedInput(storage: .parts(all), count: count, invalid: invalid, format: .jsonl)
+    }
+
+    /// Inputs at least this large are checked on both cores (smaller ones are not worth a thread).
+    static let parallelCheckBytes = 1 << 20
+
+    /// Whether an input is JSON Lines of plain events (its first line a whole JSON object that is
+    /// neither a CloudEvent nor a kcat -J envelope, unless the format was given as `jsonl`), as the
+    /// whole-input reader would decide.
+    static func isJSONLines(_ input: InputData, options: ImportOptions, separator: UInt8) -> Bool {
+        guard options.format == .auto || options.format == .jsonl, input.firstSignificantByte == UInt8(ascii: "{") else { return false }
+        var first: Range<Int>?
+        input.forEachLine(from: input.contentStart, to: input.bytes.count, last: true, separator: separator) { _, range in
+            first = range
+            return false
+        }
+        guard let first, isCompleteValue(input, first) else { return false }
+        if options.format == .jsonl { return true }
+        return input.bytes.withUnsafeBytes { raw in (try? detect(UnsafeRawBufferPointer(rebasing: raw[first]))) == .jsonl }
     }
 
     static func isCompleteValue(_ input: InputData, _ range: Range<Int>) -> Bool {

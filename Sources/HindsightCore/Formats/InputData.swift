@@ -100,18 +100,32 @@ extension InputData {
         bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     }
 
+    /// The line separator: LF, or CR for an input with CR-only line ends.
+    var lineSeparator: UInt8 {
+        !bytes.contains(0x0A) && bytes.contains(0x0D) ? 0x0D : 0x0A
+    }
+
     /// The non-blank lines (LF, CRLF, or CR-only line ends), numbered from 1.
     public func lines() -> [InputLine] {
         var out: [InputLine] = []
+        forEachLine(from: contentStart, to: bytes.count, last: true, separator: lineSeparator) { number, range in
+            out.append(InputLine(number: number, range: range))
+            return true
+        }
+        return out
+    }
+
+    /// Calls `body` with the number (from 1) and byte range (without the line end and surrounding
+    /// blanks) of each non-blank line that starts in `from..<to` (and, with `last`, at `to`: the
+    /// input's end), until it returns false. `from` must be where a line starts.
+    @inline(__always)
+    func forEachLine(from: Int, to: Int, last: Bool, separator: UInt8, _ body: (Int, Range<Int>) -> Bool) {
         let n = bytes.count
-        let start0 = contentStart
-        let crOnly = !bytes.contains(0x0A) && bytes.contains(0x0D)
-        let separator: UInt8 = crOnly ? 0x0D : 0x0A
         bytes.withUnsafeBufferPointer { b in
             guard let base = b.baseAddress else { return }
-            var lineStart = start0
+            var lineStart = from
             var number = 1
-            while lineStart <= n {
+            while lineStart < to || (last && lineStart == to) {
                 // The end of this line: the next separator (memchr), or the end of the input.
                 var i = n
                 if lineStart < n, let found = memchr(base + lineStart, Int32(separator), n - lineStart) {
@@ -123,12 +137,34 @@ extension InputData {
                 while s < end && (b[s] == 0x20 || b[s] == 0x09) { s += 1 }
                 var e = end
                 while e > s && (b[e - 1] == 0x20 || b[e - 1] == 0x09) { e -= 1 }
-                if s < e { out.append(InputLine(number: number, range: s..<e)) }
+                if s < e, !body(number, s..<e) { return }
                 number += 1
                 lineStart = i + 1
             }
         }
-        return out
+    }
+
+    /// How many lines start in `from..<to` (line ends there), counted without looking at the lines.
+    func lineCount(from: Int, to: Int, separator: UInt8) -> Int {
+        var count = 0
+        bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            var i = from
+            while i < to, let found = memchr(base + i, Int32(separator), to - i) {
+                count += 1
+                i = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base + 1
+            }
+        }
+        return count
+    }
+
+    /// About how many lines `from..<to` holds, from the lines in its first 64 KiB (to reserve room for them).
+    func estimatedLineCount(from: Int, to: Int, separator: UInt8) -> Int {
+        let sample = min(to - from, 1 << 16)
+        guard sample > 0 else { return 0 }
+        let seen = lineCount(from: from, to: from + sample, separator: separator) + 1
+        // Not more than one line per 16 bytes (a sample of blank lines must not reserve gigabytes).
+        return min(Int(Double(to - from) / Double(sample) * Double(seen) * 1.15), (to - from) / 16) + 16
     }
 
     /// The first byte that is not whitespace, if any.

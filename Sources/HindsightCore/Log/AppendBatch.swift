@@ -1,3 +1,8 @@
+import CMemoryHints
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The fields of one event to append, as bytes lent for the duration of a call.
 struct EventFields {
     var id: UnsafeRawBufferPointer
@@ -136,22 +141,53 @@ struct CompactEvents: Sendable, AppendBatch {
 /// An open-addressing table from 64-bit id hashes to offsets (several offsets may share a hash):
 /// the writer's memory of the ids it must not append twice. Hash and offset share a slot, so a probe
 /// touches one cache line.
+///
+/// The slots are allocated zeroed by the system (`calloc`; a slot holds the offset plus one, so zero
+/// is empty) and kept at most two thirds full: a page is first touched when an id lands in it, not
+/// all at once before the first append, and a 10M-event import needs 256 MB of slots, not 512 MB.
 struct IDTable {
     private struct Slot {
         var hash: UInt64
-        /// -1: empty.
-        var offset: Int64
+        /// The offset plus one; 0: empty.
+        var offsetPlusOne: Int64
     }
 
-    private var slots: [Slot]
+    private final class Slots {
+        let base: UnsafeMutablePointer<Slot>
+        let count: Int
+        init(count: Int) {
+            self.count = count
+            // calloc of a large size maps fresh zero pages (nothing is written here).
+            guard let raw = calloc(count, MemoryLayout<Slot>.stride) else {
+                fatalError("out of memory for an id table of \(count) slots")
+            }
+            base = raw.bindMemory(to: Slot.self, capacity: count)
+        }
+        deinit { free(base) }
+
+        func copy() -> Slots {
+            let c = Slots(count: count)
+            c.base.update(from: base, count: count)
+            return c
+        }
+    }
+
+    /// Shared by copies of the table until one of them inserts.
+    private var slots: Slots
     private(set) var count = 0
     private var mask: Int
 
     init(capacity: Int = 1024) {
-        var size = 16
-        while size < capacity * 2 { size <<= 1 }
-        slots = [Slot](repeating: Slot(hash: 0, offset: -1), count: size)
+        let size = IDTable.size(for: capacity)
+        slots = Slots(count: size)
         mask = size - 1
+    }
+
+    /// The number of slots for `capacity` entries at most two thirds full (a power of two).
+    private static func size(for capacity: Int) -> Int {
+        var size = 16
+        while size * 2 < capacity * 3 + 3 { size <<= 1 }
+        return size
     }
 
     @inline(__always) private static func slot(_ hash: UInt64, _ mask: Int) -> Int {
@@ -165,10 +201,10 @@ struct IDTable {
 
     /// Probes once for `hash`: found when `body` accepts one of the offsets stored under it; otherwise
     /// the empty slot where the hash goes, for ``insert(hash:offset:at:)`` (nothing may be inserted in
-    /// between). Grows the table first when one more entry would make it over half full.
+    /// between). Grows the table first when one more entry would make it over two thirds full.
     @inline(__always)
     mutating func find(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> (found: Bool, slot: Int) {
-        if (count + 1) * 2 > slots.count { grow() }
+        if (count + 1) * 3 > slots.count * 2 { grow(to: slots.count * 2) }
         return try probe(hash: hash, where: body)
     }
 
@@ -177,27 +213,27 @@ struct IDTable {
     @inline(__always)
     private func probe(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> (found: Bool, slot: Int) {
         let mask = self.mask
-        return try slots.withUnsafeBufferPointer { s in
-            var i = IDTable.slot(hash, mask)
-            while s[i].offset >= 0 {
-                if s[i].hash == hash, try body(s[i].offset) { return (true, i) }
-                i = (i + 1) & mask
-            }
-            return (false, i)
+        let s = slots.base
+        var i = IDTable.slot(hash, mask)
+        while s[i].offsetPlusOne != 0 {
+            if s[i].hash == hash, try body(s[i].offsetPlusOne - 1) { return (true, i) }
+            i = (i + 1) & mask
         }
+        return (false, i)
     }
 
     /// Stores an offset in the empty slot ``find(hash:where:)`` returned.
     @inline(__always)
     mutating func insert(hash: UInt64, offset: Int64, at slot: Int) {
-        slots.withUnsafeMutableBufferPointer { $0[slot] = Slot(hash: hash, offset: offset) }
+        if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
+        slots.base[slot] = Slot(hash: hash, offsetPlusOne: offset + 1)
         count += 1
     }
 
     /// Starts loading the slot where a lookup of `hash` begins (a lookup a few events ahead).
     @inline(__always)
     func prefetch(hash: UInt64) {
-        slots.prefetch(IDTable.slot(hash, mask))
+        hindsight_prefetch(slots.base + IDTable.slot(hash, mask))
     }
 
     /// Calls `body` with each offset stored under `hash` until it returns true; whether one did.
@@ -209,24 +245,20 @@ struct IDTable {
     /// Makes room for `capacity` entries in all, so that inserting up to that many grows the table
     /// at most once, now (an import of millions of events would otherwise rehash it at every doubling).
     mutating func reserve(_ capacity: Int) {
-        var size = slots.count
-        while size < capacity * 2 + 2 { size <<= 1 }
+        let size = IDTable.size(for: capacity)
         if size > slots.count { grow(to: size) }
     }
 
-    private mutating func grow() { grow(to: slots.count * 2) }
-
     private mutating func grow(to size: Int) {
         let old = slots
-        slots = [Slot](repeating: Slot(hash: 0, offset: -1), count: size)
-        mask = size - 1
-        let mask = self.mask
-        slots.withUnsafeMutableBufferPointer { t in
-            for s in old where s.offset >= 0 {
-                var i = IDTable.slot(s.hash, mask)
-                while t[i].offset >= 0 { i = (i + 1) & mask }
-                t[i] = s
-            }
+        let fresh = Slots(count: size)
+        let mask = size - 1
+        for k in 0..<old.count where old.base[k].offsetPlusOne != 0 {
+            var i = IDTable.slot(old.base[k].hash, mask)
+            while fresh.base[i].offsetPlusOne != 0 { i = (i + 1) & mask }
+            fresh.base[i] = old.base[k]
         }
+        slots = fresh
+        self.mask = mask
     }
 }

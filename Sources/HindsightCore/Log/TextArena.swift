@@ -1,31 +1,81 @@
-/// Records' states as JSON text, one per slot, end to end in one buffer: setting a slot appends its
-/// new text, and the buffer is compacted when it is mostly dead, so folding an event allocates
-/// nothing. Used by the checkpoint builder (while importing) and by ``TextStates`` (reading).
+import CMemoryHints
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Records' states as JSON text, one per slot, in one buffer. Each text has a little room to spare,
+/// and a new text that fits its slot's room is written over the old one: most events change a state
+/// by a few bytes, so a fold mostly rewrites texts in place. A text that outgrows its room moves to
+/// the end, and the buffer is compacted (in place) when its dead room is more than its live room.
+/// Folding an event allocates nothing; the buffer grows with `realloc` (which moves no pages for a
+/// large buffer) and never needs a second one. Used by the checkpoint builder (while importing), by
+/// ``TextStates`` (reading), the audit export and `find`.
+///
+/// A copy shares the buffer until one of the two changes a text.
 struct TextArena {
-    private var bytes: [UInt8] = []
-    /// Where each slot's text starts in `bytes` (-1: absent) and how long it is.
+    /// The bytes, allocated with `malloc` and grown with `realloc`.
+    private final class Storage: @unchecked Sendable {
+        var base: UnsafeMutableRawPointer?
+        var capacity = 0
+        /// Bytes in use at the start of the buffer (texts and the room between them).
+        var end = 0
+
+        init() {}
+
+        deinit { free(base) }
+
+        /// Makes room for `extra` more bytes at the end.
+        @inline(__always)
+        func reserve(_ extra: Int) {
+            guard end + extra > capacity else { return }
+            grow(to: end + extra)
+        }
+
+        private func grow(to needed: Int) {
+            var size = max(capacity * 2, 1 << 16)
+            while size < needed { size *= 2 }
+            guard let p = realloc(base, size) else { fatalError("out of memory for \(size) bytes of states") }
+            base = p
+            capacity = size
+        }
+
+        func copy() -> Storage {
+            let c = Storage()
+            c.reserve(end)
+            if end > 0, let to = c.base, let from = base { to.copyMemory(from: from, byteCount: end) }
+            c.end = end
+            return c
+        }
+    }
+
+    private var storage = Storage()
+    /// Where each slot's text starts in the buffer (-1: absent), how long it is, and how much room it has.
     private var starts: [Int] = []
     private var counts: [Int] = []
-    /// Bytes of `bytes` that belong to a present slot.
+    private var rooms: [Int] = []
+    /// Room held by present slots (the rest of `storage.end` is dead).
     private var live = 0
     private var merger = RawMergePatch()
     private var scratch: [UInt8] = []
-    /// The buffer compaction copies into, kept between compactions (with the old texts' capacity) so
-    /// that compacting and growing again touch no fresh pages.
-    private var spare: [UInt8] = []
+    /// The buffer is compacted only when it holds more than this many bytes (tests use small sizes).
+    private let compactAbove: Int
 
-    init() {}
+    init(compactAbove: Int = 16 << 20) {
+        self.compactAbove = compactAbove
+    }
 
     /// Adds an absent slot (slots are numbered from 0 in the order they are added).
     mutating func addSlot() {
         starts.append(-1)
         counts.append(0)
+        rooms.append(0)
     }
 
     /// Makes room for `n` slots.
     mutating func reserveSlots(_ n: Int) {
         starts.reserveCapacity(n)
         counts.reserveCapacity(n)
+        rooms.reserveCapacity(n)
     }
 
     func isPresent(_ s: Int) -> Bool { starts[s] >= 0 }
@@ -37,8 +87,8 @@ struct TextArena {
     @inline(__always)
     func withText<R>(_ s: Int, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
         let start = starts[s]
-        guard start >= 0 else { return try body(nil) }
-        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + counts[s])])) }
+        guard start >= 0, let base = storage.base else { return try body(nil) }
+        return try body(UnsafeRawBufferPointer(start: base + start, count: counts[s]))
     }
 
     /// Starts loading where a slot's text is.
@@ -52,37 +102,52 @@ struct TextArena {
     @inline(__always)
     func prefetch(_ s: Int) {
         let start = starts[s]
-        guard start >= 0 else { return }
-        bytes.prefetch(start)
-        if counts[s] > 64 { bytes.prefetch(start + 64) }
+        guard start >= 0, let base = storage.base else { return }
+        hindsight_prefetch(base + start)
+        if counts[s] > 64 { hindsight_prefetch(base + start + 64) }
     }
 
-    /// Sets a slot's text (nil: absent).
+    /// The room a new text of `count` bytes gets: an eighth more, so that it can grow a little in place.
+    @inline(__always)
+    private static func room(for count: Int) -> Int { count + count >> 3 + 8 }
+
+    /// Sets a slot's text (nil: absent); `text` is held elsewhere (not in this arena).
     mutating func set(_ s: Int, _ text: UnsafeRawBufferPointer?) {
-        if starts[s] >= 0 { live -= counts[s] }
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
         guard let text else {
+            if starts[s] >= 0 { live -= rooms[s] }
             starts[s] = -1
             counts[s] = 0
+            rooms[s] = 0
             return
         }
-        starts[s] = bytes.count
-        counts[s] = text.count
-        bytes.append(contentsOf: text)
-        live += text.count
-        if bytes.count > (16 << 20) && bytes.count > 3 * live { compact() }
+        let n = text.count
+        if starts[s] >= 0 && n <= rooms[s] {
+            if n > 0, let base = storage.base, let from = text.baseAddress { (base + starts[s]).copyMemory(from: from, byteCount: n) }
+            counts[s] = n
+            return
+        }
+        if starts[s] >= 0 {
+            live -= rooms[s]
+            starts[s] = -1
+        }
+        let room = TextArena.room(for: n)
+        if storage.end > compactAbove && storage.end - live > live { compact() }
+        storage.reserve(room)
+        let start = storage.end
+        if n > 0, let base = storage.base, let from = text.baseAddress { (base + start).copyMemory(from: from, byteCount: n) }
+        storage.end += room
+        starts[s] = start
+        counts[s] = n
+        rooms[s] = room
+        live += room
     }
 
     /// Merges a JSON Merge Patch (RFC 7396, as text) into a slot's text.
     @inline(__always)
     mutating func merge(_ s: Int, _ patch: UnsafeRawBufferPointer) {
         scratch.removeAll(keepingCapacity: true)
-        let start = starts[s]
-        if start >= 0 {
-            let count = counts[s]
-            bytes.withUnsafeBytes { b in merger.merge(patch, into: UnsafeRawBufferPointer(rebasing: b[start..<(start + count)]), out: &scratch) }
-        } else {
-            merger.merge(patch, into: nil, out: &scratch)
-        }
+        withText(s) { old in merger.merge(patch, into: old, out: &scratch) }
         setFromScratch(s)
     }
 
@@ -101,18 +166,9 @@ struct TextArena {
     mutating func merge<R>(_ s: Int, _ patch: UnsafeRawBufferPointer,
                            _ body: (_ before: UnsafeRawBufferPointer?, _ after: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         scratch.removeAll(keepingCapacity: true)
-        let start = starts[s]
-        let result: R
-        if start >= 0 {
-            let count = counts[s]
-            result = try bytes.withUnsafeBytes { b in
-                let old = UnsafeRawBufferPointer(rebasing: b[start..<(start + count)])
-                merger.merge(patch, into: old, out: &scratch)
-                return try scratch.withUnsafeBytes { try body(old, $0) }
-            }
-        } else {
-            merger.merge(patch, into: nil, out: &scratch)
-            result = try scratch.withUnsafeBytes { try body(nil, $0) }
+        let result: R = try withText(s) { old in
+            merger.merge(patch, into: old, out: &scratch)
+            return try scratch.withUnsafeBytes { try body(old, $0) }
         }
         setFromScratch(s)
         return result
@@ -125,20 +181,17 @@ struct TextArena {
         text.withUnsafeBytes { set(s, $0) }
     }
 
-    /// Copies the present slots' texts into the spare buffer, which becomes the buffer.
+    /// Moves the present slots' texts down over the dead room, in the order they lie in the buffer.
     private mutating func compact() {
-        var fresh = spare
-        spare = []
-        fresh.removeAll(keepingCapacity: true)
-        fresh.reserveCapacity(max(live * 2, bytes.capacity))
-        bytes.withUnsafeBytes { old in
-            for s in 0..<starts.count where starts[s] >= 0 {
-                let start = starts[s]
-                starts[s] = fresh.count
-                fresh.append(contentsOf: UnsafeRawBufferPointer(rebasing: old[start..<(start + counts[s])]))
-            }
+        guard let base = storage.base else { return }
+        let order = (0..<starts.count).filter { starts[$0] >= 0 }.sorted { starts[$0] < starts[$1] }
+        var to = 0
+        for s in order {
+            let room = rooms[s]
+            if starts[s] != to { memmove(base + to, base + starts[s], counts[s]) }
+            starts[s] = to
+            to += room
         }
-        spare = bytes
-        bytes = fresh
+        storage.end = to
     }
 }

@@ -250,4 +250,47 @@ struct FastPathTests {
         #expect(try log.record(at: 21_000).id == "21001")
         #expect(try log.offsets(forKey: "k3").count == 3000)
     }
+
+    /// Checking on two cores (each splitting its half into lines) reads the same events, and names the
+    /// same lines, as reading on one: blank and blank-looking lines, CRLF and CR-only line ends, id-less
+    /// events repeated across the halves, and bad lines on both sides of the split.
+    @Test(arguments: ["\n", "\r\n", "\r"])
+    func checkingOnTwoCoresMatchesOneCore(lineEnd: String) throws {
+        var generator = SplitMix(seed: 7)
+        var lines: [String] = []
+        for i in 0..<24_000 {
+            switch generator.next() % 50 {
+            case 0: lines.append("")
+            case 1: lines.append(" \t ")
+            case 2: lines.append(#"{"key":"same","data":{"n":1}}"#)
+            case 3: lines.append(#"{"id":"bad\#(i)","key":"k","data":{"n":1}"#)
+            default: lines.append(#"  {"id":"\#(i)","key":"k\#(i % 97)","type":"T","data":{"n":\#(i),"pad":"\#(String(repeating: "x", count: Int(generator.next() % 40)))"}}"#)
+            }
+        }
+        let input = InputData(name: "mixed.jsonl", bytes: Array(lines.joined(separator: lineEnd).utf8))
+        #expect(input.bytes.count >= EventImporter.parallelCheckBytes)
+        let options = ImportOptions(skipInvalid: true)
+        let parallel = try ImportJob.parse(input, options: options)
+        let serial = try EventImporter.parse(input, options: options)
+        #expect(parallel.count == serial.count)
+        let firstWrongInvalid = zip(parallel.invalid, serial.invalid).first { $0.0 != $0.1 }
+        #expect(parallel.invalid.count == serial.invalid.count && firstWrongInvalid == nil, "first difference: \(String(describing: firstWrongInvalid))")
+        #expect(parallel.invalid.count > 100)
+        let (p, s) = (parallel.drafts, serial.drafts)
+        let firstWrongDraft = zip(p.indices, zip(p, s)).first { $0.1.0 != $0.1.1 }?.0
+        #expect(p.count == s.count && firstWrongDraft == nil, "first different event: \(String(describing: firstWrongDraft))")
+        // Without --skip-invalid, the first bad line is named in either half.
+        for keep in [0, 1] {
+            var strict = lines.enumerated().map { $0.element.contains("bad") ? #"{"id":"ok\#($0.offset)","key":"k","data":{}}"# : $0.element }
+            let bad = keep == 0 ? 3_000 : 20_000
+            strict[bad] = #"{"id":"x","key":"k","data":{"n":1}"#
+            let text = InputData(name: "strict.jsonl", bytes: Array(strict.joined(separator: lineEnd).utf8))
+            #expect(throws: HindsightError.self) { try ImportJob.parse(text, options: ImportOptions()) }
+            do {
+                _ = try ImportJob.parse(text, options: ImportOptions())
+            } catch let e as HindsightError {
+                #expect(e.message.hasPrefix("strict.jsonl: line \(bad + 1): invalid JSON"), "\(e.message)")
+            }
+        }
+    }
 }

@@ -62,6 +62,12 @@ struct ImportPathTests {
                 #expect(seen.sorted() == offsets.sorted())
             }
             #expect(table.count == reference.values.reduce(0) { $0 + $1.count })
+            // A copy keeps what it had while the original goes on inserting (the slots are shared until then).
+            let copy = table
+            table.insert(hash: 5_000, offset: 9_999)
+            #expect(table.contains(hash: 5_000) { $0 == 9_999 })
+            #expect(!copy.contains(hash: 5_000) { _ in true })
+            #expect(copy.count == table.count - 1)
         }
     }
 
