@@ -258,14 +258,16 @@ public struct EventReader: Sendable {
                     switch format {
                     case .auto, .jsonl:
                         var event = try extractor.extract(bytes, found: &found)
-                        if suffixDerivedIDs && event.id.hasPrefix(EventImporter.derivedIDPrefix) {
-                            let n = derivedSeen[event.id, default: 0] + 1
-                            derivedSeen[event.id] = n
-                            if n > 1 { event.id += "#\(n)" }
+                        if suffixDerivedIDs && event.derivedID, case .text(let id) = event.id {
+                            let n = derivedSeen[id, default: 0] + 1
+                            derivedSeen[id] = n
+                            if n > 1 { event.id = .text(id + "#\(n)") }
                         }
                         if keep {
-                            compact.append(id: event.id, key: event.key, type: event.type, time: event.time,
-                                           payload: (event.payload.lowerBound + unit.range.lowerBound)..<(event.payload.upperBound + unit.range.lowerBound))
+                            let at = unit.range.lowerBound
+                            compact.append(id: event.id.shifted(by: at), key: event.key.shifted(by: at), type: event.type.shifted(by: at),
+                                           time: event.time, payload: (event.payload.lowerBound + at)..<(event.payload.upperBound + at),
+                                           derivedID: event.derivedID && !suffixDerivedIDs)
                         }
                     case .cloudevents:
                         let d = try EventImporter.cloudEvent(bytes, options)
@@ -291,11 +293,13 @@ public struct EventReader: Sendable {
     }
 }
 
-/// One JSON Lines event's fields, found through the field mapping.
+/// One JSON Lines event's fields, found through the field mapping (`.input` ranges are of the event's bytes).
 struct GenericEvent {
-    var id: String
-    var key: String
-    var type: String
+    var id: FieldText
+    var key: FieldText
+    var type: FieldText
+    /// Whether the id was derived from the event's bytes (it has none).
+    var derivedID: Bool
     /// Microseconds since the epoch, when the event has a time.
     var time: Int64?
     /// The data's bytes within the event.
@@ -328,12 +332,13 @@ struct GenericExtractor: Sendable {
             let kind = (try? JSONParser.parse(bytes))?.kindName ?? "value"
             throw HindsightError(.badInput, "an event must be a JSON object, found \(kind == "object" ? "value" : kind)")
         }
-        guard let keyRange = found[0], let key = GenericExtractor.scalarText(bytes, keyRange) else {
+        guard let keyRange = found[0], let key = GenericExtractor.scalarField(bytes, keyRange) else {
             throw HindsightError(.badInput, "no key at \"\(fields.key.text)\"",
                                  hint: "name the entity field with --key-field PATH (e.g. --key-field repo.name), or fix the event")
         }
-        let type = found[1].flatMap { GenericExtractor.scalarText(bytes, $0) } ?? ""
-        let id = found[2].flatMap { GenericExtractor.scalarText(bytes, $0) } ?? EventImporter.derivedID(bytes)
+        let type = found[1].flatMap { GenericExtractor.scalarField(bytes, $0) } ?? .text("")
+        let given = found[2].flatMap { GenericExtractor.scalarField(bytes, $0) }
+        let id = given ?? .text(EventImporter.derivedID(bytes))
         var time: Int64?
         for (k, path) in fields.time.enumerated() where 4 + k < found.count {
             guard let r = found[4 + k] else { continue }
@@ -359,7 +364,29 @@ struct GenericExtractor: Sendable {
         } else {
             payload = 0..<bytes.count
         }
-        return GenericEvent(id: id, key: key, type: type, time: time, payload: payload)
+        // What a record cannot hold is refused here, before anything is appended.
+        for (name, field) in [("id", id), ("key", key), ("type", type)] where field.byteCount > RecordFormat.maxFieldLength {
+            throw HindsightError(.badInput, "the event's \(name) is \(field.byteCount) bytes long; the limit is \(RecordFormat.maxFieldLength)")
+        }
+        let size = RecordFormat.size(idCount: id.byteCount, keyCount: key.byteCount, typeCount: type.byteCount, metaCount: 0, payloadCount: payload.count)
+        if size > RecordFormat.maxRecordSize {
+            throw HindsightError(.badInput, "the event is \(size) bytes as a record; the largest record is \(RecordFormat.maxRecordSize) bytes")
+        }
+        return GenericEvent(id: id, key: key, type: type, derivedID: given == nil, time: time, payload: payload)
+    }
+
+    /// A key, type or id as ``scalarText(_:_:)`` gives it, as the range of `bytes` that holds that
+    /// text when there is one (a string without escapes, or a number).
+    static func scalarField(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> FieldText? {
+        let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+        guard let first = value.first else { return nil }
+        if first == UInt8(ascii: "\""), value.count >= 2, let base = value.baseAddress, memchr(base, 0x5C, value.count) == nil {
+            return .input((range.lowerBound + 1)..<(range.upperBound - 1))
+        }
+        if first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")) {
+            return .input(range)
+        }
+        return scalarText(bytes, range).map { .text($0) }
     }
 
     /// A key, type or id as text (as `EventImporter.scalarText` of the parsed value): strings without
@@ -449,9 +476,7 @@ public enum EventImporter {
             switch chunk.storage {
             case .drafts(let d): drafts.append(contentsOf: d)
             case .compact(let c):
-                for i in 0..<c.count {
-                    compact.append(id: c.ids[i], key: c.keys[i], type: c.types[i], time: c.times[i] == Int64.min ? nil : c.times[i], payload: c.payloads[i])
-                }
+                compact.append(contentsOf: c)
             case .deferred, .parts: break
             }
             invalid.append(contentsOf: chunk.invalid)
@@ -511,10 +536,11 @@ public enum EventImporter {
             if let error = part.error { throw error }
             var events = part.events
             // The n-th identical id-less event gets "#n", counted over the whole input in order.
-            for i in 0..<events.count where events.ids[i].hasPrefix(derivedIDPrefix) {
-                let n = seen[events.ids[i], default: 0] + 1
-                seen[events.ids[i]] = n
-                if n > 1 { events.setID(i, events.ids[i] + "#\(n)") }
+            for i in events.derived {
+                let id = events.id(i)
+                let n = seen[id, default: 0] + 1
+                seen[id] = n
+                if n > 1 { events.setID(i, id + "#\(n)") }
             }
             all.append(events)
             invalid.append(contentsOf: part.invalid)
@@ -615,7 +641,8 @@ public enum EventImporter {
         let extractor = GenericExtractor(fields)
         var found = [Range<Int>?](repeating: nil, count: extractor.paths.components.count)
         let e = try extractor.extract(bytes, found: &found)
-        return EventDraft(id: e.id, key: e.key, type: e.type, eventTime: e.time.map { Timestamp(microseconds: $0) },
+        return EventDraft(id: e.id.string(in: bytes), key: e.key.string(in: bytes), type: e.type.string(in: bytes),
+                          eventTime: e.time.map { Timestamp(microseconds: $0) },
                           payload: [UInt8](UnsafeRawBufferPointer(rebasing: bytes[e.payload])))
     }
 
@@ -757,5 +784,29 @@ public enum EventImporter {
         for (name, value) in o where name != "payload" && name != "key" { meta[name] = value }
         return EventDraft(id: id, key: key, type: type, eventTime: time, meta: Array(JSONSerializer.compact(.object(meta)).utf8),
                           payload: Array(JSONSerializer.compact(data).utf8))
+    }
+}
+
+extension FieldText {
+    /// The field's length in bytes.
+    var byteCount: Int {
+        switch self {
+        case .input(let r): return r.count
+        case .text(let t): return t.utf8.count
+        }
+    }
+
+    /// The same field with an input range moved by `offset` (from an event's bytes to the input's).
+    func shifted(by offset: Int) -> FieldText {
+        guard case .input(let r) = self else { return self }
+        return .input((r.lowerBound + offset)..<(r.upperBound + offset))
+    }
+
+    /// The field as a string (`.input` ranges are of `bytes`).
+    func string(in bytes: UnsafeRawBufferPointer) -> String {
+        switch self {
+        case .input(let r): return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[r]), as: UTF8.self)
+        case .text(let t): return t
+        }
     }
 }

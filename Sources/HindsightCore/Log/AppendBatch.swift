@@ -52,69 +52,138 @@ extension Array where Element == EventDraft {
     func idHash(_ i: Int) -> UInt64 { HashIndex.hash(self[i].id) }
 }
 
-/// Events read from a JSON Lines input, kept compact: the id, key and type as strings and the data as a
-/// byte range of the input (which is shared, not copied). The id and key hashes are worked out where
-/// the events are read (on both cores), not by the writer.
+/// An event field's text as an importer found it: a byte range of the input (a string without
+/// escapes, or a number, as written), or text made for it (decoded escapes, a derived id).
+enum FieldText: Sendable, Equatable {
+    case input(Range<Int>)
+    case text(String)
+}
+
+/// Events read from a JSON Lines input, kept compact: each id, key and type is a reference to its
+/// bytes in the input (shared, not copied) or, for the few that are not there as they are, in bytes
+/// of their own; the data is a byte range of the input. 60 bytes an event, no strings made. The id
+/// and key hashes are worked out where the events are read (on both cores), not by the writer.
 struct CompactEvents: Sendable, AppendBatch {
+    /// Where a field's bytes are: bit 63 set for `extra` (else the input), the start above bit 16,
+    /// the length (at most ``RecordFormat/maxFieldLength``) below.
+    private typealias Ref = UInt64
+    private static let inExtra: UInt64 = 1 << 63
+
     /// The input's bytes.
     let bytes: [UInt8]
-    private(set) var ids: [String] = []
-    private(set) var keys: [String] = []
+    /// The bytes of fields that are not in the input as they are.
+    private var extra: [UInt8] = []
+    private var idRefs: [Ref] = []
+    private var keyRefs: [Ref] = []
+    private var typeRefs: [Ref] = []
     private(set) var idHashes: [UInt64] = []
     private(set) var keyHashes: [UInt64] = []
-    var types: [String] = []
     /// Event times in µs; `Int64.min` for "none".
-    var times: [Int64] = []
-    /// The data of each event: a range of `bytes`.
-    var payloads: [Range<Int>] = []
+    private var times: [Int64] = []
+    /// The data of each event: where it starts in `bytes`, and how long it is.
+    private var payloadStarts: [Int] = []
+    private var payloadCounts: [UInt32] = []
+    /// The events whose id was derived from their bytes (they get "#n" when repeated), in order.
+    private(set) var derived: [Int] = []
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    var count: Int { ids.count }
+    var count: Int { idRefs.count }
 
     mutating func reserve(_ n: Int) {
-        ids.reserveCapacity(n)
-        keys.reserveCapacity(n)
+        idRefs.reserveCapacity(n)
+        keyRefs.reserveCapacity(n)
+        typeRefs.reserveCapacity(n)
         idHashes.reserveCapacity(n)
         keyHashes.reserveCapacity(n)
-        types.reserveCapacity(n)
         times.reserveCapacity(n)
-        payloads.reserveCapacity(n)
+        payloadStarts.reserveCapacity(n)
+        payloadCounts.reserveCapacity(n)
+    }
+
+    /// A reference to a field's bytes (kept in `extra` when they are made for it), and their hash.
+    /// A field must not be longer than ``RecordFormat/maxFieldLength`` (the importer checks).
+    private mutating func ref(_ field: FieldText) -> (Ref, UInt64) {
+        switch field {
+        case .input(let range):
+            let n = min(range.count, RecordFormat.maxFieldLength)
+            let hash = bytes.withUnsafeBytes { HashIndex.hash(UnsafeRawBufferPointer(rebasing: $0[range.lowerBound..<(range.lowerBound + n)])) }
+            return (UInt64(range.lowerBound) << 16 | UInt64(n), hash)
+        case .text(let text):
+            let start = extra.count
+            extra.append(contentsOf: text.utf8.prefix(RecordFormat.maxFieldLength))
+            let n = extra.count - start
+            let hash = extra.withUnsafeBytes { HashIndex.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            return (CompactEvents.inExtra | UInt64(start) << 16 | UInt64(n), hash)
+        }
+    }
+
+    mutating func append(id: FieldText, key: FieldText, type: FieldText, time: Int64?, payload: Range<Int>, derivedID: Bool = false) {
+        if derivedID { derived.append(count) }
+        let (i, ih) = ref(id)
+        let (k, kh) = ref(key)
+        let (t, _) = ref(type)
+        idRefs.append(i)
+        keyRefs.append(k)
+        typeRefs.append(t)
+        idHashes.append(ih)
+        keyHashes.append(kh)
+        times.append(time ?? Int64.min)
+        payloadStarts.append(payload.lowerBound)
+        payloadCounts.append(UInt32(truncatingIfNeeded: payload.count))
     }
 
     mutating func append(id: String, key: String, type: String, time: Int64?, payload: Range<Int>) {
-        ids.append(id)
-        keys.append(key)
-        idHashes.append(HashIndex.hash(id))
-        keyHashes.append(HashIndex.hash(key))
-        types.append(type)
-        times.append(time ?? Int64.min)
-        payloads.append(payload)
+        append(id: .text(id), key: .text(key), type: .text(type), time: time, payload: payload)
     }
 
+    /// Appends another's events (read from the same input).
     mutating func append(contentsOf other: CompactEvents) {
-        ids.append(contentsOf: other.ids)
-        keys.append(contentsOf: other.keys)
+        let base = UInt64(extra.count) << 16
+        let shift = { (r: Ref) -> Ref in r & CompactEvents.inExtra != 0 ? r + base : r }
+        derived.append(contentsOf: other.derived.map { $0 + count })
+        extra.append(contentsOf: other.extra)
+        idRefs.append(contentsOf: other.idRefs.map(shift))
+        keyRefs.append(contentsOf: other.keyRefs.map(shift))
+        typeRefs.append(contentsOf: other.typeRefs.map(shift))
         idHashes.append(contentsOf: other.idHashes)
         keyHashes.append(contentsOf: other.keyHashes)
-        types.append(contentsOf: other.types)
         times.append(contentsOf: other.times)
-        payloads.append(contentsOf: other.payloads)
+        payloadStarts.append(contentsOf: other.payloadStarts)
+        payloadCounts.append(contentsOf: other.payloadCounts)
     }
 
+    /// A field's bytes (valid inside `body`).
+    @inline(__always)
+    private func withField<R>(_ r: Ref, _ input: UnsafeRawBufferPointer, _ extra: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let start = Int((r & ~CompactEvents.inExtra) >> 16), n = Int(r & 0xFFFF)
+        let from = r & CompactEvents.inExtra != 0 ? extra : input
+        return try body(UnsafeRawBufferPointer(rebasing: from[start..<(start + n)]))
+    }
+
+    private func text(_ r: Ref) -> String {
+        bytes.withUnsafeBytes { input in extra.withUnsafeBytes { extra in withField(r, input, extra) { String(decoding: $0, as: UTF8.self) } } }
+    }
+
+    func id(_ i: Int) -> String { text(idRefs[i]) }
+    func key(_ i: Int) -> String { text(keyRefs[i]) }
+    func type(_ i: Int) -> String { text(typeRefs[i]) }
+    func time(_ i: Int) -> Int64? { times[i] == Int64.min ? nil : times[i] }
+    func payload(_ i: Int) -> Range<Int> { payloadStarts[i]..<(payloadStarts[i] + Int(payloadCounts[i])) }
+
     func withEvent<R>(_ i: Int, _ body: (EventFields) throws -> R) rethrows -> R {
-        var id = ids[i], key = keys[i], type = types[i]
         let time = times[i]
-        let range = payloads[i]
-        return try id.withUTF8 { idBytes in
-            try key.withUTF8 { keyBytes in
-                try type.withUTF8 { typeBytes in
-                    try bytes.withUnsafeBytes { raw in
-                        try body(EventFields(id: UnsafeRawBufferPointer(idBytes), key: UnsafeRawBufferPointer(keyBytes),
-                                             type: UnsafeRawBufferPointer(typeBytes), meta: UnsafeRawBufferPointer(start: nil, count: 0),
-                                             payload: UnsafeRawBufferPointer(rebasing: raw[range]),
-                                             eventTime: time == Int64.min ? nil : time,
-                                             idHash: idHashes[i], keyHash: keyHashes[i]))
+        let start = payloadStarts[i], n = Int(payloadCounts[i])
+        return try bytes.withUnsafeBytes { input in
+            try extra.withUnsafeBytes { extra in
+                try withField(idRefs[i], input, extra) { id in
+                    try withField(keyRefs[i], input, extra) { key in
+                        try withField(typeRefs[i], input, extra) { type in
+                            try body(EventFields(id: id, key: key, type: type, meta: UnsafeRawBufferPointer(start: nil, count: 0),
+                                                 payload: UnsafeRawBufferPointer(rebasing: input[start..<(start + n)]),
+                                                 eventTime: time == Int64.min ? nil : time,
+                                                 idHash: idHashes[i], keyHash: keyHashes[i]))
+                        }
                     }
                 }
             }
@@ -125,15 +194,16 @@ struct CompactEvents: Sendable, AppendBatch {
 
     /// Changes event `i`'s id (and its hash).
     mutating func setID(_ i: Int, _ id: String) {
-        ids[i] = id
-        idHashes[i] = HashIndex.hash(id)
+        let (r, h) = ref(.text(id))
+        idRefs[i] = r
+        idHashes[i] = h
     }
 
     /// The events as drafts (copies).
     func drafts() -> [EventDraft] {
         (0..<count).map { i in
-            EventDraft(id: ids[i], key: keys[i], type: types[i], eventTime: times[i] == Int64.min ? nil : Timestamp(microseconds: times[i]),
-                       payload: Array(bytes[payloads[i]]))
+            EventDraft(id: id(i), key: key(i), type: type(i), eventTime: time(i).map { Timestamp(microseconds: $0) },
+                       payload: Array(bytes[payload(i)]))
         }
     }
 }

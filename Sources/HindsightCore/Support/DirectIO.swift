@@ -61,6 +61,8 @@ enum DirectIO {
 }
 
 /// A page-aligned buffer for direct I/O that grows as needed (its bytes are not kept when it grows).
+/// It grows by at least a quarter at a time: a buffer kept for blocks that each come out a little
+/// larger than the last (a checkpoint's states grow) would otherwise take fresh memory for every one.
 final class AlignedBuffer {
     private(set) var pointer: UnsafeMutableRawPointer?
     private(set) var capacity = 0
@@ -72,13 +74,16 @@ final class AlignedBuffer {
     /// Makes room for `count` bytes; false when the memory cannot be had.
     func reserve(_ count: Int) -> Bool {
         guard count > capacity else { return pointer != nil || count == 0 }
+        let first = capacity == 0
         free(pointer)
         pointer = nil
         capacity = 0
+        // The first size as asked (a staging buffer's fixed piece); later ones with room to grow.
+        let size = first ? count : max(count, count + count / 4)
         var p: UnsafeMutableRawPointer?
-        guard posix_memalign(&p, DirectIO.block, count) == 0, let p else { return false }
+        guard posix_memalign(&p, DirectIO.block, size) == 0, let p else { return false }
         pointer = p
-        capacity = count
+        capacity = size
         return true
     }
 }

@@ -264,6 +264,10 @@ struct FastPathTests {
             case 1: lines.append(" \t ")
             case 2: lines.append(#"{"key":"same","data":{"n":1}}"#)
             case 3: lines.append(#"{"id":"bad\#(i)","key":"k","data":{"n":1}"#)
+            case 4: lines.append(#"{"id":"e\u00e9\#(i)","key":"k\"\#(i % 7)","type":"\tT","data":{"n":\#(i)}}"#)
+            case 5:
+                let key = i % 3 == 0 ? "true" : "-\(i % 11).5e2"
+                lines.append(#"{"id":\#(i),"key":\#(key),"data":[\#(i)]}"#)
             default: lines.append(#"  {"id":"\#(i)","key":"k\#(i % 97)","type":"T","data":{"n":\#(i),"pad":"\#(String(repeating: "x", count: Int(generator.next() % 40)))"}}"#)
             }
         }
@@ -292,5 +296,22 @@ struct FastPathTests {
                 #expect(e.message.hasPrefix("strict.jsonl: line \(bad + 1): invalid JSON"), "\(e.message)")
             }
         }
+    }
+
+    /// A field a record cannot hold is refused while the input is checked (naming its line), not
+    /// part way through appending.
+    @Test func anOverlongFieldIsRefusedBeforeAnythingIsAppended() throws {
+        var lines = (0..<30_000).map { #"{"id":"\#($0)","key":"k\#($0 % 10)","data":{"n":\#($0)}}"# }
+        lines[20_000] = #"{"id":"long","key":""# + String(repeating: "k", count: RecordFormat.maxFieldLength + 1) + #"","data":{}}"#
+        let input = InputData(name: "long.jsonl", bytes: Array(lines.joined(separator: "\n").utf8))
+        do {
+            _ = try ImportJob.parse(input, options: ImportOptions())
+            Issue.record("accepted an overlong key")
+        } catch let e as HindsightError {
+            #expect(e.message == "long.jsonl: line 20001: the event's key is 65536 bytes long; the limit is 65535", "\(e.message)")
+        }
+        let skipped = try ImportJob.parse(input, options: ImportOptions(skipInvalid: true))
+        #expect(skipped.count == 29_999)
+        #expect(skipped.invalid.map(\.location) == ["line 20001"])
     }
 }
