@@ -142,6 +142,51 @@ struct CrashTrialTests {
         }
         print("crash trials (seed \(seed)): \(figures) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
+
+    /// A large input is mapped, not copied; cutting it short while it is imported ends the import with
+    /// one line naming the file and exit status 74, never a crash, and the log (if it was begun) keeps a
+    /// prefix that a whole re-import completes. The cut comes after a few delays, so that some land
+    /// while the file is being read (the import must not finish first: the input takes seconds).
+    @Test func anInputCutShortWhileImportedIsAnErrorNotACrash() throws {
+        let s = Scratch()
+        let lines = (0..<60_000).map { #"{"id":"c\#($0)","key":"k\#($0 % 500)","type":"T","data":{"n":\#($0),"pad":"\#(String(repeating: "p", count: 80))"}}"# }
+        let text = lines.joined(separator: "\n") + "\n"
+        var statuses: [Int32] = []
+        for (i, delay) in [0.1, 0.2, 0.35, 0.5, 0.8].enumerated() {
+            let input = s.file("cut-\(i).jsonl")
+            let log = s.file("log-\(i)")
+            try text.write(toFile: input, atomically: true, encoding: .utf8)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["import", input, "--log", log]
+            let err = Pipe()
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = err
+            p.standardInput = FileHandle.nullDevice
+            var environment = ProcessInfo.processInfo.environment
+            environment["XDG_CACHE_HOME"] = s.cache
+            p.environment = environment
+            try p.run()
+            usleep(useconds_t(delay * 1_000_000))
+            #expect(truncate(input, 100) == 0)
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .exit, "cut after \(delay) s: killed by signal \(p.terminationStatus)")
+            statuses.append(p.terminationStatus)
+            if p.terminationStatus == 74 {
+                #expect(message.contains("\(input): the file was cut short while it was being imported"), "\(message)")
+                #expect(message.split(separator: "\n").count == 1, "\(message)")
+            }
+            // Whatever was appended is a whole prefix: the whole input imported again completes it.
+            try text.write(toFile: input, atomically: false, encoding: .utf8)
+            let again = try CLI.run(["import", input, "--log", log, "--output", "json"], cache: s.cache)
+            #expect(again.status == 0, "\(again.stderr)")
+            let records = try JSONParser.parse(again.stdout)["records"]
+            #expect(records == .int(60_000), "\(again.stdout)")
+        }
+        #expect(statuses.allSatisfy { [0, 65, 74].contains($0) }, "\(statuses)")
+        #expect(statuses.contains(74), "no cut landed while the input was read: \(statuses)")
+    }
 }
 
 /// Nothing a reader does writes to a log (issue 7): every read command leaves every byte, mtime and

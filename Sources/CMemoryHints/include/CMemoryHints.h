@@ -8,4 +8,9 @@ static inline void hindsight_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);
 }
 
+/// Makes SIGBUS (a read of a mapped file past its end, after the file was cut short) write `message`
+/// and a newline to standard error and end the process with exit status 74 (EX_IOERR), instead of a
+/// crash. The message is copied (up to 511 bytes). Only async-signal-safe calls run in the handler.
+void hindsight_exit_on_sigbus(const char *message);
+
 #endif

@@ -509,7 +509,7 @@ public enum EventImporter {
         let parts = ranges.count
         final class Results: @unchecked Sendable {
             var parts: [(events: CompactEvents, invalid: [InvalidEvent], error: Error?)]
-            init(_ n: Int, _ bytes: [UInt8]) { parts = Array(repeating: (CompactEvents(bytes: bytes), [], nil), count: n) }
+            init(_ n: Int, _ bytes: InputBytes) { parts = Array(repeating: (CompactEvents(bytes: bytes), [], nil), count: n) }
         }
         let results = Results(parts, input.bytes)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
@@ -613,7 +613,7 @@ public enum EventImporter {
         }
     }
 
-    static func lineAndColumn(_ bytes: [UInt8], _ offset: Int) -> (Int, Int) {
+    static func lineAndColumn(_ bytes: InputBytes, _ offset: Int) -> (Int, Int) {
         var line = 1, lineStart = 0
         for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
             line += 1

@@ -85,7 +85,7 @@ public enum ImportJob {
                 guard !reader.isAtEnd else { return nil }
                 let chunk = try reader.read(limit: 1 << 16)
                 if case .compact(let events) = chunk.storage { return events }
-                return CompactEvents(bytes: [])
+                return CompactEvents(bytes: InputBytes([]))
             }, progress: onProgress)
         }
         result.appended = report.appended

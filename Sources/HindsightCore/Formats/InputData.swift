@@ -1,21 +1,88 @@
+import CMemoryHints
 import CZlib
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// The bytes of an input: an array, or a large file mapped read-only (``InputData/read(path:mapping:)``).
+public struct InputBytes: Sendable, RandomAccessCollection {
+    private enum Storage: Sendable {
+        case array([UInt8])
+        case mapped(MappedFile)
+    }
+
+    private let storage: Storage
+    public let count: Int
+
+    public init(_ array: [UInt8]) {
+        storage = .array(array)
+        count = array.count
+    }
+
+    init(mapped file: MappedFile) {
+        storage = .mapped(file)
+        count = file.bytes.count
+    }
+
+    /// Whether the bytes are a mapping of the file (not a copy).
+    var isMapped: Bool {
+        if case .mapped = storage { return true }
+        return false
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(i: Int) -> UInt8 {
+        switch storage {
+        case .array(let a): return a[i]
+        case .mapped(let f): return f.bytes[i]
+        }
+    }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch storage {
+        case .array(let a): return try a.withUnsafeBytes(body)
+        case .mapped(let f): return try body(f.bytes)
+        }
+    }
+
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withUnsafeBytes { try body($0.bindMemory(to: UInt8.self)) }
+    }
+
+    public func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+        try withUnsafeBufferPointer(body)
+    }
+}
+
 /// The bytes of an input (a file or standard input), gunzipped when they are gzip data.
 public struct InputData: Sendable {
     /// A name for messages: the path, or `stdin`.
     public let name: String
-    public let bytes: [UInt8]
+    public let bytes: InputBytes
 
     public init(name: String, bytes: [UInt8]) {
+        self.name = name
+        self.bytes = InputBytes(bytes)
+    }
+
+    init(name: String, bytes: InputBytes) {
         self.name = name
         self.bytes = bytes
     }
 
+    /// Files at least this large are mapped when mapping is asked for.
+    static let mappingBytes = 1 << 20
+
     /// Reads a file, or standard input for `-`; gzip input (by its magic bytes) is decompressed.
-    public static func read(path: String) throws -> InputData {
+    ///
+    /// With `mapping`, a large regular file is mapped read-only instead of copied into memory (`import`:
+    /// a copy of gigabytes is gigabytes of fresh memory the kernel must clear first, most of the time of
+    /// reading a large input). A mapped file must not be cut short while it is in use: reading past its
+    /// new end raises SIGBUS, which the caller should turn into a clear error
+    /// (``exitOnMappedInputFault(message:)``).
+    public static func read(path: String, mapping: Bool = false) throws -> InputData {
         var raw: [UInt8]
         let name: String
         if path == "-" {
@@ -26,12 +93,24 @@ public struct InputData: Sendable {
             if FileSystem.isDirectory(path) {
                 throw HindsightError(.usage, "\(path) is a directory, not an input file", hint: "give a JSONL, CloudEvents or kcat -J file, or - for standard input")
             }
+            if mapping, let file = MappedFile(input: path, minimumSize: mappingBytes) {
+                let bytes = InputBytes(mapped: file)
+                if !(bytes[0] == 0x1F && bytes[1] == 0x8B) { return InputData(name: name, bytes: bytes) }
+                return InputData(name: name, bytes: try bytes.withUnsafeBytes { try gunzip($0, name: name) })
+            }
             raw = try FileSystem.readAll(path)
         }
         if raw.count >= 2 && raw[0] == 0x1F && raw[1] == 0x8B {
             raw = try gunzip(raw, name: name)
         }
         return InputData(name: name, bytes: raw)
+    }
+
+    /// Makes a fault on a mapped input (the file was cut short while it was read) end the process
+    /// with `message` on standard error and exit status 74, instead of a crash. For a command that
+    /// reads a mapped input and holds no terminal state.
+    public static func exitOnMappedInputFault(message: String) {
+        hindsight_exit_on_sigbus(message)
     }
 
     static func readAll(fd: Int32, name: String) throws -> [UInt8] {
@@ -51,6 +130,11 @@ public struct InputData: Sendable {
 
     /// Decompresses gzip data (all members of a multi-member file).
     public static func gunzip(_ input: [UInt8], name: String) throws -> [UInt8] {
+        try input.withUnsafeBytes { try gunzip($0, name: name) }
+    }
+
+    /// Decompresses gzip data (all members of a multi-member file).
+    public static func gunzip(_ input: UnsafeRawBufferPointer, name: String) throws -> [UInt8] {
         var stream = z_stream()
         var status = inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw HindsightError(.io, "\(name): cannot start gzip decompression") }
@@ -58,7 +142,7 @@ public struct InputData: Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(input.count * 4)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        try input.withUnsafeBytes { (src: UnsafeRawBufferPointer) throws in
+        try { (src: UnsafeRawBufferPointer) throws in
             guard let base = src.baseAddress else { return }
             stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: UInt8.self))
             stream.avail_in = UInt32(src.count)
@@ -83,7 +167,7 @@ public struct InputData: Sendable {
                     throw HindsightError(.badInput, "\(name): invalid gzip data after \(stream.total_in) bytes", hint: "check that the file is a whole .gz file")
                 }
             }
-        }
+        }(input)
         return out
     }
 }

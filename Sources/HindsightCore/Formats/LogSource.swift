@@ -86,7 +86,7 @@ public enum LogSource {
     /// The cache entry name: a hash of the input's bytes and of everything that shapes its import.
     static func cacheKey(input: InputData, options: ImportOptions) -> String {
         var hasher = SHA256()
-        hasher.update(data: input.bytes)
+        input.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         let shape = "format=\(LogMeta.currentFormat);record=\(RecordFormat.version);fields=\(JSONSerializer.compact(options.fields.toJSON()));explicit=\(options.explicitFields.sorted());input=\(options.format.rawValue);skip=\(options.skipInvalid)"
         hasher.update(data: Array(shape.utf8))
         return ChainHash(bytes: Array(hasher.finalize().prefix(16))).hex

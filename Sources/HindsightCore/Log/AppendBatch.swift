@@ -70,7 +70,7 @@ struct CompactEvents: Sendable, AppendBatch {
     private static let inExtra: UInt64 = 1 << 63
 
     /// The input's bytes.
-    let bytes: [UInt8]
+    let bytes: InputBytes
     /// The bytes of fields that are not in the input as they are.
     private var extra: [UInt8] = []
     private var idRefs: [Ref] = []
@@ -86,7 +86,7 @@ struct CompactEvents: Sendable, AppendBatch {
     /// The events whose id was derived from their bytes (they get "#n" when repeated), in order.
     private(set) var derived: [Int] = []
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: InputBytes) { self.bytes = bytes }
 
     var count: Int { idRefs.count }
 

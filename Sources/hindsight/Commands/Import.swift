@@ -57,7 +57,10 @@ struct Import: ParsableCommand {
             if let ruleFields = parsed.fields { base = ruleFields }
         }
         options.fields = options.overriding(base)
-        let data = try InputData.read(path: input)
+        // A large input file is mapped, not copied (a SIGBUS, if it is cut short meanwhile, becomes an error).
+        InputData.exitOnMappedInputFault(message: "hindsight: \(TextSafety.escape(input)): the file was cut short while it was being imported "
+            + "(events appended before that stay in the log; import the whole file again: events already in are skipped)")
+        let data = try InputData.read(path: input, mapping: true)
         let progress = Output.Progress()
         // Read and check the whole input before touching the log: bad input writes nothing.
         let parsed = try ImportJob.parse(data, options: options) { progress.update($0) }
@@ -101,5 +104,5 @@ struct Import: ParsableCommand {
 }
 
 func readFile(_ path: String) throws -> [UInt8] {
-    try InputData.read(path: path).bytes
+    Array(try InputData.read(path: path).bytes)
 }
