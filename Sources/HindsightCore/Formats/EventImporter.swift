@@ -140,6 +140,10 @@ public struct EventReader: Sendable {
     var partStart: Int?
     /// The lines before `partStart`, once counted.
     var linesBefore: Int?
+    /// For a reader of part of a JSON Lines input: its lines, split as they are read (then `units` is
+    /// empty), and about how many there are.
+    private var lines: LineCursor?
+    private(set) var estimatedCount = 0
 
     /// Splits the input into events (lines, or the elements of a JSON array, or one JSON document).
     public init(_ input: InputData, options: ImportOptions) throws {
@@ -172,11 +176,25 @@ public struct EventReader: Sendable {
         self.options = options
         self.format = .jsonl
         self.extractor = GenericExtractor(options.fields)
-        let units = EventReader.lineUnits(input, from: range.lowerBound, to: range.upperBound, last: last, separator: separator)
-        self.units = units
+        // The lines are split as they are read (no array of them: 240 MB at 10M events).
+        units = []
+        lines = LineCursor(at: range.lowerBound, to: range.upperBound, last: last, separator: separator)
+        estimatedCount = input.estimatedLineCount(from: range.lowerBound, to: range.upperBound, separator: separator)
         isDocument = false
-        end = units.count
+        end = 0
         partStart = range.lowerBound == input.contentStart ? nil : range.lowerBound
+    }
+
+    /// The next unit to read, nil at the end.
+    @inline(__always)
+    private mutating func nextUnit() -> Unit? {
+        if lines != nil {
+            guard let (number, range) = lines?.next(in: input) else { return nil }
+            return Unit(number: number, range: range)
+        }
+        guard next < end else { return nil }
+        next += 1
+        return units[next - 1]
     }
 
     /// The non-blank lines that start in `from..<to` (see ``InputData/forEachLine(from:to:last:separator:_:)``),
@@ -194,9 +212,12 @@ public struct EventReader: Sendable {
     /// Events in the input.
     public var count: Int { units.count }
     /// Whether every event has been read.
-    public var isAtEnd: Bool { next >= end && deferredError == nil }
+    public var isAtEnd: Bool { (lines.map(\.isAtEnd) ?? (next >= end)) && deferredError == nil }
     /// Input bytes read so far.
-    public var bytesRead: Int { next < units.count ? units[next].range.lowerBound : input.bytes.count }
+    public var bytesRead: Int {
+        if let lines { return min(lines.position, input.bytes.count) }
+        return next < units.count ? units[next].range.lowerBound : input.bytes.count
+    }
     /// The format in use (the detected one once an event was read).
     public var detectedFormat: InputFormat { format == .auto ? .jsonl : format }
 
@@ -242,16 +263,16 @@ public struct EventReader: Sendable {
         if let deferredError {
             self.deferredError = nil
             next = end
+            if let l = lines { lines = LineCursor(at: l.to + 1, to: l.to, last: l.last, separator: l.separator) }
             throw deferredError
         }
-        let stop = min(end, next + max(0, limit))
-        guard next < stop else { return 0 }
+        guard limit > 0 else { return 0 }
+        var taken = 0
         var valid = 0
         var found = [Range<Int>?](repeating: nil, count: extractor.paths.components.count)
         try input.bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
-            while next < stop {
-                let unit = units[next]
-                next += 1
+            while taken < limit, let unit = nextUnit() {
+                taken += 1
                 let bytes = UnsafeRawBufferPointer(rebasing: raw[unit.range])
                 do {
                     if format == .auto { format = try EventImporter.detect(bytes) }
@@ -516,7 +537,7 @@ public enum EventImporter {
             var r = EventReader(jsonLines: input, options: options, range: ranges[part], last: part == parts - 1, separator: separator)
             r.suffixDerivedIDs = false
             var events = CompactEvents(bytes: input.bytes)
-            events.reserve(r.count)
+            events.reserve(r.estimatedCount)
             var invalid: [InvalidEvent] = []
             var drafts: [EventDraft] = []
             do {

@@ -204,27 +204,9 @@ extension InputData {
     /// input's end), until it returns false. `from` must be where a line starts.
     @inline(__always)
     func forEachLine(from: Int, to: Int, last: Bool, separator: UInt8, _ body: (Int, Range<Int>) -> Bool) {
-        let n = bytes.count
-        bytes.withUnsafeBufferPointer { b in
-            guard let base = b.baseAddress else { return }
-            var lineStart = from
-            var number = 1
-            while lineStart < to || (last && lineStart == to) {
-                // The end of this line: the next separator (memchr), or the end of the input.
-                var i = n
-                if lineStart < n, let found = memchr(base + lineStart, Int32(separator), n - lineStart) {
-                    i = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
-                }
-                var end = i
-                if end > lineStart && b[end - 1] == 0x0D { end -= 1 }
-                var s = lineStart
-                while s < end && (b[s] == 0x20 || b[s] == 0x09) { s += 1 }
-                var e = end
-                while e > s && (b[e - 1] == 0x20 || b[e - 1] == 0x09) { e -= 1 }
-                if s < e, !body(number, s..<e) { return }
-                number += 1
-                lineStart = i + 1
-            }
+        var cursor = LineCursor(at: from, to: to, last: last, separator: separator)
+        while let (number, range) = cursor.next(in: self) {
+            if !body(number, range) { return }
         }
     }
 
@@ -260,5 +242,59 @@ extension InputData {
             i += 1
         }
         return nil
+    }
+}
+
+/// Walks the lines of an input one at a time: the non-blank lines that start in `position..<to` (and,
+/// with `last`, at `to`: the input's end), numbered from 1 at the first position.
+struct LineCursor: Sendable {
+    /// Where the next line starts.
+    private(set) var position: Int
+    let to: Int
+    let last: Bool
+    let separator: UInt8
+    /// The number of the line at `position`.
+    private var number = 1
+
+    init(at position: Int, to: Int, last: Bool, separator: UInt8) {
+        self.position = position
+        self.to = to
+        self.last = last
+        self.separator = separator
+    }
+
+    /// Whether no line is left.
+    var isAtEnd: Bool { !(position < to || (last && position == to)) }
+
+    /// The next non-blank line's number and byte range (without its line end and surrounding blanks);
+    /// nil at the end.
+    @inline(__always)
+    mutating func next(in input: InputData) -> (Int, Range<Int>)? {
+        let n = input.bytes.count
+        return input.bytes.withUnsafeBufferPointer { b -> (Int, Range<Int>)? in
+            guard let base = b.baseAddress else {
+                position = to + 1
+                return nil
+            }
+            while !isAtEnd {
+                let lineStart = position
+                // The end of this line: the next separator (memchr), or the end of the input.
+                var i = n
+                if lineStart < n, let found = memchr(base + lineStart, Int32(separator), n - lineStart) {
+                    i = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                }
+                var end = i
+                if end > lineStart && b[end - 1] == 0x0D { end -= 1 }
+                var s = lineStart
+                while s < end && (b[s] == 0x20 || b[s] == 0x09) { s += 1 }
+                var e = end
+                while e > s && (b[e - 1] == 0x20 || b[e - 1] == 0x09) { e -= 1 }
+                let line = number
+                number += 1
+                position = i + 1
+                if s < e { return (line, s..<e) }
+            }
+            return nil
+        }
     }
 }
