@@ -636,9 +636,11 @@ public enum EventImporter {
 
     static func lineAndColumn(_ bytes: InputBytes, _ offset: Int) -> (Int, Int) {
         var line = 1, lineStart = 0
-        for i in 0..<min(offset, bytes.count) where bytes[i] == 0x0A {
-            line += 1
-            lineStart = i + 1
+        bytes.withUnsafeBufferPointer { b in
+            for i in 0..<min(offset, b.count) where b[i] == 0x0A {
+                line += 1
+                lineStart = i + 1
+            }
         }
         return (line, offset - lineStart + 1)
     }

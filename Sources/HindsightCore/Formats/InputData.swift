@@ -186,7 +186,10 @@ extension InputData {
 
     /// The line separator: LF, or CR for an input with CR-only line ends.
     var lineSeparator: UInt8 {
-        !bytes.contains(0x0A) && bytes.contains(0x0D) ? 0x0D : 0x0A
+        bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return 0x0A }
+            return memchr(base, 0x0A, raw.count) == nil && memchr(base, 0x0D, raw.count) != nil ? 0x0D : 0x0A
+        }
     }
 
     /// The non-blank lines (LF, CRLF, or CR-only line ends), numbered from 1.
@@ -235,13 +238,15 @@ extension InputData {
 
     /// The first byte that is not whitespace, if any.
     var firstSignificantByte: UInt8? {
-        var i = contentStart
-        while i < bytes.count {
-            let b = bytes[i]
-            if b != 0x20 && b != 0x0A && b != 0x0D && b != 0x09 { return b }
-            i += 1
+        bytes.withUnsafeBufferPointer { bytes in
+            var i = contentStart
+            while i < bytes.count {
+                let b = bytes[i]
+                if b != 0x20 && b != 0x0A && b != 0x0D && b != 0x09 { return b }
+                i += 1
+            }
+            return nil
         }
-        return nil
     }
 }
 
