@@ -209,29 +209,28 @@ struct CompactEvents: Sendable, AppendBatch {
 }
 
 /// An open-addressing table from 64-bit id hashes to offsets (several offsets may share a hash):
-/// the writer's memory of the ids it must not append twice. Hash and offset share a slot, so a probe
-/// touches one cache line.
+/// the writer's memory of the ids it must not append twice. A slot is 8 bytes, so a probe touches one
+/// cache line and a 10M-event import needs 128 MB of slots: the top 32 bits of the mixed hash (the
+/// slot index is their top bits, so the table regrows from them alone) and the offset modulo
+/// 2^32 - 1, plus one. Lookups hand `body` every offset a slot can stand for (one, below 4G records)
+/// under every slot whose 32 bits agree; the caller checks the record's id, so sharing is harmless.
 ///
-/// The slots are allocated zeroed by the system (`calloc`; a slot holds the offset plus one, so zero
-/// is empty) and kept at most two thirds full: a page is first touched when an id lands in it, not
-/// all at once before the first append, and a 10M-event import needs 256 MB of slots, not 512 MB.
+/// The slots are allocated zeroed by the system (`calloc`; zero is empty) and kept at most two thirds
+/// full: a page is first touched when an id lands in it, not all at once before the first append.
 struct IDTable {
-    private struct Slot {
-        var hash: UInt64
-        /// The offset plus one; 0: empty.
-        var offsetPlusOne: Int64
-    }
+    /// Offsets are stored modulo this (plus one, so that zero is empty).
+    private static let modulus: Int64 = 0xFFFF_FFFF
 
     private final class Slots {
-        let base: UnsafeMutablePointer<Slot>
+        let base: UnsafeMutablePointer<UInt64>
         let count: Int
         init(count: Int) {
             self.count = count
             // calloc of a large size maps fresh zero pages (nothing is written here).
-            guard let raw = calloc(count, MemoryLayout<Slot>.stride) else {
+            guard let raw = calloc(count, MemoryLayout<UInt64>.stride) else {
                 fatalError("out of memory for an id table of \(count) slots")
             }
-            base = raw.bindMemory(to: Slot.self, capacity: count)
+            base = raw.bindMemory(to: UInt64.self, capacity: count)
         }
         deinit { free(base) }
 
@@ -245,24 +244,27 @@ struct IDTable {
     /// Shared by copies of the table until one of them inserts.
     private var slots: Slots
     private(set) var count = 0
-    private var mask: Int
+    /// log2 of the number of slots (at most 32: the slot index is the top bits of the stored 32).
+    private var bits: Int
+    /// One more than the largest offset inserted: the offsets a stored remainder can stand for are below it.
+    private var limit: Int64 = 0
 
     init(capacity: Int = 1024) {
-        let size = IDTable.size(for: capacity)
-        slots = Slots(count: size)
-        mask = size - 1
+        bits = IDTable.bits(for: capacity)
+        slots = Slots(count: 1 << bits)
     }
 
-    /// The number of slots for `capacity` entries at most two thirds full (a power of two).
-    private static func size(for capacity: Int) -> Int {
-        var size = 16
-        while size * 2 < capacity * 3 + 3 { size <<= 1 }
-        return size
+    /// log2 of the number of slots for `capacity` entries at most two thirds full.
+    private static func bits(for capacity: Int) -> Int {
+        var bits = 4
+        while bits < 32 && (1 << bits) * 2 < capacity * 3 + 3 { bits += 1 }
+        return bits
     }
 
-    @inline(__always) private static func slot(_ hash: UInt64, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: (hash &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-    }
+    /// The top 32 bits of the mixed hash: what a slot keeps of it.
+    @inline(__always) private static func tag(_ hash: UInt64) -> UInt64 { (hash &* 0x9E37_79B9_7F4A_7C15) >> 32 }
+
+    @inline(__always) private static func slot(tag: UInt64, bits: Int) -> Int { Int(truncatingIfNeeded: tag >> UInt64(32 - bits)) }
 
     mutating func insert(hash: UInt64, offset: Int64) {
         let (found, slot) = find(hash: hash) { _ in false }
@@ -274,7 +276,7 @@ struct IDTable {
     /// between). Grows the table first when one more entry would make it over two thirds full.
     @inline(__always)
     mutating func find(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> (found: Bool, slot: Int) {
-        if (count + 1) * 3 > slots.count * 2 { grow(to: slots.count * 2) }
+        if (count + 1) * 3 > slots.count * 2 && bits < 32 { grow(bits: bits + 1) }
         return try probe(hash: hash, where: body)
     }
 
@@ -282,11 +284,19 @@ struct IDTable {
     /// slot that ends the walk.
     @inline(__always)
     private func probe(hash: UInt64, where body: (Int64) throws -> Bool) rethrows -> (found: Bool, slot: Int) {
-        let mask = self.mask
+        let mask = slots.count - 1
         let s = slots.base
-        var i = IDTable.slot(hash, mask)
-        while s[i].offsetPlusOne != 0 {
-            if s[i].hash == hash, try body(s[i].offsetPlusOne - 1) { return (true, i) }
+        let tag = IDTable.tag(hash)
+        var i = IDTable.slot(tag: tag, bits: bits)
+        while s[i] != 0 {
+            if s[i] >> 32 == tag {
+                // The offsets this remainder stands for (just one in a log of fewer than 4G records).
+                var offset = Int64(s[i] & 0xFFFF_FFFF) - 1
+                while offset < limit {
+                    if try body(offset) { return (true, i) }
+                    offset += IDTable.modulus
+                }
+            }
             i = (i + 1) & mask
         }
         return (false, i)
@@ -296,14 +306,15 @@ struct IDTable {
     @inline(__always)
     mutating func insert(hash: UInt64, offset: Int64, at slot: Int) {
         if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
-        slots.base[slot] = Slot(hash: hash, offsetPlusOne: offset + 1)
+        slots.base[slot] = IDTable.tag(hash) << 32 | UInt64(offset % IDTable.modulus + 1)
+        limit = max(limit, offset + 1)
         count += 1
     }
 
     /// Starts loading the slot where a lookup of `hash` begins (a lookup a few events ahead).
     @inline(__always)
     func prefetch(hash: UInt64) {
-        hindsight_prefetch(slots.base + IDTable.slot(hash, mask))
+        hindsight_prefetch(slots.base + IDTable.slot(tag: IDTable.tag(hash), bits: bits))
     }
 
     /// Calls `body` with each offset stored under `hash` until it returns true; whether one did.
@@ -315,20 +326,20 @@ struct IDTable {
     /// Makes room for `capacity` entries in all, so that inserting up to that many grows the table
     /// at most once, now (an import of millions of events would otherwise rehash it at every doubling).
     mutating func reserve(_ capacity: Int) {
-        let size = IDTable.size(for: capacity)
-        if size > slots.count { grow(to: size) }
+        let wanted = IDTable.bits(for: capacity)
+        if wanted > bits { grow(bits: wanted) }
     }
 
-    private mutating func grow(to size: Int) {
+    private mutating func grow(bits: Int) {
         let old = slots
-        let fresh = Slots(count: size)
-        let mask = size - 1
-        for k in 0..<old.count where old.base[k].offsetPlusOne != 0 {
-            var i = IDTable.slot(old.base[k].hash, mask)
-            while fresh.base[i].offsetPlusOne != 0 { i = (i + 1) & mask }
+        let fresh = Slots(count: 1 << bits)
+        let mask = fresh.count - 1
+        for k in 0..<old.count where old.base[k] != 0 {
+            var i = IDTable.slot(tag: old.base[k] >> 32, bits: bits)
+            while fresh.base[i] != 0 { i = (i + 1) & mask }
             fresh.base[i] = old.base[k]
         }
         slots = fresh
-        self.mask = mask
+        self.bits = bits
     }
 }

@@ -430,10 +430,10 @@ public final class LogWriter {
         pending.withUnsafeMutableBytes { raw in
             guard let base = raw.baseAddress else { return }
             let at = base + start
-            let crc = RecordFormat.encodeBody(at: at, offset: offset, logTime: logTime, eventTime: eventTime,
+            RecordFormat.encodeBody(at: at, offset: offset, logTime: logTime, eventTime: eventTime,
                                               id: e.id, key: e.key, type: e.type, meta: e.meta, payload: e.payload)
             withUnsafeBytes(of: hash) { previous in
-                if let p = previous.baseAddress { RecordFormat.seal(at, size: recordSize, bodyCRC: crc, previous: p) }
+                if let p = previous.baseAddress { RecordFormat.seal(at, size: recordSize, previous: p) }
             }
             hash = UnsafeRawPointer(at + (recordSize - RecordFormat.hashSize)).loadUnaligned(as: SIMD4<UInt64>.self)
         }

@@ -163,10 +163,8 @@ enum FuzzHarness {
             while raw.count - position >= RecordFormat.minimumRecordSize {
                 guard let size = RecordFormat.frameSize(UnsafeRawBufferPointer(rebasing: raw[position...])), position + size <= raw.count else { return }
                 let record = base + position
-                let body = UnsafeRawBufferPointer(start: record + 8, count: size - 8 - RecordFormat.hashSize)
-                let crc = RecordFormat.checksum(body)
                 previous.bytes.withUnsafeBytes { p in
-                    if let pb = p.baseAddress { RecordFormat.seal(record, size: size, bodyCRC: crc, previous: pb) }
+                    if let pb = p.baseAddress { RecordFormat.seal(record, size: size, previous: pb) }
                 }
                 previous = ChainHash(bytes: [UInt8](UnsafeRawBufferPointer(start: record + size - RecordFormat.hashSize, count: RecordFormat.hashSize)))
                 position += size
