@@ -163,6 +163,7 @@ public final class Replayer {
         let second = half.base < states.base.count || half.tail < states.tailOrder.count
             ? Background { () -> [UInt8] in
                 var tail: [UInt8] = []
+                tail.reserveCapacity(shared.estimatedBytes(from: half, to: shared.end))
                 _ = shared.appendMembers(from: half, to: shared.end, first: false, into: &tail, chunk: .max) { _ in }
                 return tail
             } : nil
@@ -197,7 +198,7 @@ public final class Replayer {
     /// files, which `stored` keeps open) and the records after it, kept by key and merged as the states
     /// are written. A long run of records after the checkpoint (a log without stored checkpoints) is
     /// folded instead, so that memory does not grow with it.
-    private func textStates(at offset: Int64) throws -> StateTexts? {
+    func textStates(at offset: Int64) throws -> StateTexts? {
         guard fold.allMerge else { return nil }
         let end = min(offset + 1, log.count)
         var position: Int64 = 0

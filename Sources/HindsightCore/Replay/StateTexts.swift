@@ -219,6 +219,9 @@ struct TailPatches {
         }
     }
 
+    /// Bytes of data held (every event's patch).
+    var dataBytes: Int { bytes.count }
+
     /// Sorts the keys (call once, after the last ``add(_:_:)``).
     mutating func sort() { order = keys.sortedByKey(0..<keys.count) }
 
@@ -297,6 +300,25 @@ struct StateTexts {
             if before { lo = mid + 1 } else { hi = mid }
         }
         return Cut(base: b, tail: lo)
+    }
+
+    /// About how many bytes ``appendMembers(from:to:first:into:chunk:flush:)`` writes from `from` to
+    /// `to`, rounded up (a key written twice over, as escapes, can make it more): a buffer reserved
+    /// this large is allocated once and its unused end never touched, where growing it by doubling
+    /// would touch (and copy) about twice the bytes, fresh memory each time.
+    func estimatedBytes(from: Cut, to: Cut) -> Int {
+        var n = 16
+        for i in from.base..<max(from.base, to.base) { n += Int(base[i].keyCount) + max(0, Int(base[i].stateCount)) + 8 }
+        let order = tailOrder
+        for k in from.tail..<max(from.tail, to.tail) {
+            switch tail {
+            case .patches(let p): n += p.withKey(order[k].slot) { $0.count } + 8
+            case .folded(let texts, _): n += texts.withEntry(order[k].slot) { $0.count + ($1?.count ?? 0) + 8 }
+            }
+        }
+        // A record's state after its tail events is at most its stored state and all its patches.
+        if case .patches(let p) = tail, from.tail < to.tail { n += p.dataBytes }
+        return n + n / 16
     }
 
     /// Calls `body` with the key and state text of each present record from `from` to `to`, in key

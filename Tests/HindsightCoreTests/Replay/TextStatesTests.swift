@@ -82,6 +82,44 @@ struct TextStatesTests {
         }
     }
 
+    @Test func aDocumentOfManyRecordsIsWrittenInTwoHalvesThatMatchTheReference() throws {
+        // Over 8192 records: the second half is written on another thread into a buffer reserved from
+        // `estimatedBytes` (which must not be less than what is written when no key needs escapes).
+        let dir = TempDir()
+        var rng = SplitMix(seed: 11)
+        var drafts: [EventDraft] = []
+        for i in 0..<16_000 {
+            let key = "k\(Int.random(in: 0..<12_000, using: &rng))"
+            let payload = i % 13 == 0 ? "null" : #"{"n":\#(i),"tag":"t\#(i % 7)","nested":{"v":\#(i % 5)}}"#
+            drafts.append(EventDraft(id: "e\(i)", key: key, type: "T", eventTime: Timestamp(microseconds: Int64(i)), payload: Array(payload.utf8)))
+        }
+        let writer = try LogWriter(directory: dir.file("log"), segmentBytes: 400_000, checkpointInterval: 2_000)
+        _ = try writer.append(drafts)
+        writer.close()
+        let log = try LogReader(directory: dir.file("log"))
+        for offset in [13_000, 14_500, 15_999] as [Int64] {
+            let expected = try reference(log, at: offset)
+            #expect(try #require(try Replayer(log: log, rules: .mergeAll).textStates(at: offset)).entryCount >= 8192)
+            var bytes: [UInt8] = []
+            #expect(try Replayer(log: log, rules: .mergeAll).writeStatesJSON(at: offset, chunk: 1 << 16) { bytes.append(contentsOf: $0) })
+            var o = JSONObject(minimumCapacity: expected.count)
+            for k in expected.keys.sorted() { o[k] = expected[k] }
+            #expect(try JSONParser.parse(bytes) == .object(o), "at \(offset)")
+        }
+    }
+
+    @Test func theEstimateCoversWhatIsWritten() throws {
+        let dir = TempDir()
+        let log = try makeLog(dir, count: 300, seed: 4)
+        for offset in [0, 6, 151, 299] as [Int64] {
+            var written = 0
+            #expect(try Replayer(log: log, rules: .mergeAll).writeStatesJSON(at: offset) { written += $0.count })
+            let entries = try #require(try Replayer(log: log, rules: .mergeAll).textStates(at: offset))
+            // Only one key needs escapes (a quote and a backslash: 2 bytes more).
+            #expect(entries.estimatedBytes(from: entries.start, to: entries.end) + 2 >= written, "at \(offset)")
+        }
+    }
+
     @Test func otherRulesAreLeftToTheTrees() throws {
         let dir = TempDir()
         let log = try makeLog(dir, count: 20, seed: 4)
