@@ -167,7 +167,8 @@ struct JSONByteReader {
     }
 
     /// The first index at or after `i` holding a byte a string scan must look at: `"`, `\\`, a control
-    /// character or a non-ASCII byte (or `end`). Eight bytes at a time while none of them is one.
+    /// character or a non-ASCII byte (or `end`). Eight bytes at a time: the lowest flagged byte of a
+    /// word is the first such byte (a borrow can flag bytes above a true one, never below it).
     @inline(__always)
     func nextSpecialStringByte(from i: Int) -> Int {
         var i = i
@@ -182,7 +183,8 @@ struct JSONByteReader {
                 let quote = (q &- ones) & ~q & highs
                 let bs = v ^ 0x5C5C_5C5C_5C5C_5C5C
                 let backslash = (bs &- ones) & ~bs & highs
-                if (control | quote | backslash | (v & highs)) != 0 { break }
+                let flagged = control | quote | backslash | (v & highs)
+                if flagged != 0 { return i + flagged.trailingZeroBitCount >> 3 }
                 i += 8
             }
         }

@@ -81,6 +81,39 @@ struct JSONParserTests {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(#"{"a":1,"a":2}"#, options: JSONReadOptions(rejectDuplicateKeys: true)) }
     }
 
+    @Test func theScanStopsAtTheFirstSpecialByteInAStringWhereverItIs() throws {
+        // A string of `length` plain bytes with one byte the scan must look at, at every position (each
+        // place in an 8-byte word, before and after the words): a closing quote (the string ends there),
+        // an escape, a raw control character (refused at its offset), a non-ASCII letter; the member after
+        // the string is found (or not) accordingly. A start offset of 0-7 moves the words about.
+        for pad in 0..<8 {
+            for length in 0..<26 {
+                for position in 0...length {
+                    let lead = String(repeating: " ", count: pad) + #"{"s":""#
+                    let before = String(repeating: "a", count: position), after = String(repeating: "b", count: length - position)
+                    let cases: [(body: String, ends: Bool, bad: Bool)] = [
+                        (before + #"","x":1,"y":""# + after, true, false),
+                        (before + #"\""# + after, false, false),
+                        (before + "\u{01}" + after, false, true),
+                        (before + "é" + after, false, false),
+                    ]
+                    for c in cases {
+                        let text = Array((lead + c.body + #"","n":7}"#).utf8)
+                        do {
+                            let found = try text.withUnsafeBytes { try JSONParser.locate($0, paths: [["n"], ["x"]]) }
+                            #expect(!c.bad, "accepted a control character: \(c.body)")
+                            #expect(found[0].map { String(decoding: text[$0], as: UTF8.self) } == "7", "\(pad) \(c.body)")
+                            #expect((found[1] != nil) == c.ends, "\(pad) \(c.body)")
+                        } catch let error as JSONParseError {
+                            #expect(c.bad, "\(pad) \(c.body): \(error)")
+                            #expect(error.offset == lead.utf8.count + position, "\(pad) \(c.body)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func locateFindsNestedMembersWithoutBuildingATree() throws {
         let text = #"{"repo":{"name":"a/b","id":7},"type":"PushEvent","n\u0061me":"esc","payload":{"x":[{"repo":1}]}}"#
         let found = try Array(text.utf8).withUnsafeBytes { raw in
