@@ -430,19 +430,20 @@ struct GenericExtractor: Sendable {
     static func fastTime(_ value: UnsafeRawBufferPointer) -> Int64? {
         guard value.count >= 12, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") else { return nil }
         let text = UnsafeRawBufferPointer(rebasing: value[1..<(value.count - 1)])
+        // The common form checks every byte (so it has no escapes); anything else is looked at first.
+        if let t = commonRFC3339(text) { return t }
         // Four digits and '-' (a date), no escapes, no blanks or non-ASCII at either end.
         for i in 0..<4 where !(text[i] >= 0x30 && text[i] <= 0x39) { return nil }
         guard text[4] == UInt8(ascii: "-"), !text.contains(UInt8(ascii: "\\")) else { return nil }
         guard let last = text.last, last > 0x20, last < 0x7F else { return nil }
-        if let t = commonRFC3339(text) { return t }
         return Timestamp.parseRFC3339(Array(text))?.microseconds
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, the form most logs write, read without copies (the same result
-    /// as `Timestamp.parseRFC3339`; nil for anything else, which then goes there).
+    /// as `Timestamp.parseRFC3339`; nil for anything else, which then goes there). Every byte is checked.
     @inline(__always)
     static func commonRFC3339(_ t: UnsafeRawBufferPointer) -> Int64? {
-        guard t.count >= 20, t[10] == UInt8(ascii: "T"), t[7] == UInt8(ascii: "-"), t[13] == UInt8(ascii: ":"), t[16] == UInt8(ascii: ":"),
+        guard t.count >= 20, t[10] == UInt8(ascii: "T"), t[4] == UInt8(ascii: "-"), t[7] == UInt8(ascii: "-"), t[13] == UInt8(ascii: ":"), t[16] == UInt8(ascii: ":"),
             t[t.count - 1] == UInt8(ascii: "Z")
         else { return nil }
         @inline(__always) func digits(_ at: Int, _ n: Int) -> Int64? {

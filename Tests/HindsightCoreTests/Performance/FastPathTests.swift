@@ -205,6 +205,26 @@ struct FastPathTests {
         #endif
     }
 
+    @Test func aTimeReadFromItsBytesIsTheParsedValuesTime() async {
+        // RFC 3339 times with one byte changed (or none): what the byte-level reading gives, when it
+        // gives anything, is what parsing the JSON value and `Timestamp.from` give.
+        let forms = ["2026-11-21T15:00:00Z", "2025-02-28T23:59:59.123456Z", "2024-02-29T00:00:00.5Z", "2026-11-21T15:00:60Z",
+                     "2026-11-21T15:00:00+01:00", "2026-11-21 15:00:00Z", "2026-11-21"]
+        let bytes: [UInt8] = Array("09-:.TZtz+ \\\"aé".utf8)
+        await propertyCheck(count: 400, input: Gen.int(in: 1...1_000_000_000)) { seed in
+            var rng = SplitMix(seed: UInt64(seed))
+            var text = Array(forms[Int.random(in: 0..<forms.count, using: &rng)].utf8)
+            if Int.random(in: 0..<4, using: &rng) > 0 {
+                text[Int.random(in: 0..<text.count, using: &rng)] = bytes[Int.random(in: 0..<bytes.count, using: &rng)]
+            }
+            let quoted = [UInt8(ascii: "\"")] + text + [UInt8(ascii: "\"")]
+            let fast = quoted.withUnsafeBytes { GenericExtractor.fastTime($0) }
+            guard let fast else { return }
+            let parsed = (try? JSONParser.parse(quoted)).flatMap { Timestamp.from($0) }
+            #expect(parsed?.microseconds == fast, "\(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
     @Test func fastFieldExtractionMatchesTheDocumentedRules() throws {
         let lines = [
             #"{"id":"1","key":"a","type":"T","time":"2026-11-21T15:00:00Z","data":{"x":1}}"#,
