@@ -114,7 +114,7 @@ run_size() {
     case "$size" in
         smoke) events=10000; keys=1000; repeat=1; import_repeat=1 ;;
         100k) events=100000; keys=10000; repeat=3; import_repeat=3 ;;
-        1m) events=1000000; keys=100000; repeat=2; import_repeat=2 ;;
+        1m) events=1000000; keys=100000; repeat=2; import_repeat=3 ;;
         10m) events=10000000; keys=100000; repeat=1; import_repeat=2 ;;
         *) echo "run.sh: unknown size $size (smoke, 100k, 1m, 10m)" >&2; exit 2 ;;
     esac
